@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The `jovial` command. Each package contributes its subcommands; this file only routes to them.
+import { existsSync } from "node:fs";
+
+const commands = {
+  kernel: { module: "../kernel/dist/cli.js", help: "kernel install [--user|--sys-prefix|--prefix DIR] [--name NAME] [--display-name TEXT]" },
+  notebook: { module: "../kernel/dist/cli.js", help: "notebook [DIR] [-- jupyter options]   start Jupyter with this kernel as the default" },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const command = commands[name];
+if (!command || name === "--help" || name === "-h") {
+  console.log("usage: jovial <command> [options]\n\ncommands:\n" + Object.values(commands).map((c) => `  ${c.help}`).join("\n"));
+  process.exit(command || name === "--help" || name === "-h" ? 0 : 2);
+}
+const url = new URL(command.module, import.meta.url);
+if (!existsSync(url)) {
+  console.error(`jovial: ${url.pathname} is not built yet; run ./scripts/setup (or npm run build) in ${new URL("..", import.meta.url).pathname}`);
+  process.exit(1);
+}
+const { main } = await import(url.href);
+process.exitCode = await main(name, args);

@@ -1,0 +1,129 @@
+/**
+ * Header-data units. The kind is chosen from the header through a registry of matchers, as astropy's
+ * `match_header` does; the data stay on disk until asked for.
+ */
+import type { Card } from "./card.js";
+import { Header } from "./header.js";
+
+export type HDUKind = "PrimaryHDU" | "GroupsHDU" | "ImageHDU" | "CompImageHDU" | "BinTableHDU" | "TableHDU";
+
+interface Matcher {
+  kind: HDUKind;
+  match(header: Header, index: number): boolean;
+}
+
+const xtension = (h: Header) => String(h.get("XTENSION", "")).trim().toUpperCase();
+
+/** First match wins: compressed images are binary tables with ZIMAGE = T. */
+const MATCHERS: Matcher[] = [
+  { kind: "GroupsHDU", match: (h, i) => i === 0 && h.get("GROUPS") === true && h.get("NAXIS1") === 0 },
+  { kind: "PrimaryHDU", match: (h, i) => i === 0 },
+  { kind: "CompImageHDU", match: (h) => xtension(h) === "BINTABLE" && h.get("ZIMAGE") === true },
+  { kind: "BinTableHDU", match: (h) => xtension(h) === "BINTABLE" || xtension(h) === "A3DTABLE" },
+  { kind: "TableHDU", match: (h) => xtension(h) === "TABLE" },
+  { kind: "ImageHDU", match: (h) => xtension(h) === "IMAGE" || xtension(h) === "IUEIMAGE" },
+];
+
+export function matchHeader(header: Header, index: number): HDUKind | undefined {
+  return MATCHERS.find((m) => m.match(header, index))?.kind;
+}
+
+/** Bytes of the data unit, before padding to whole 2880-byte blocks (FITS standard 4.0, eq. 2). */
+export function dataSize(header: Header): number {
+  const naxis = header.number("NAXIS", 0);
+  if (naxis === 0) return 0;
+  let product = 1;
+  const groups = header.get("GROUPS") === true && header.get("NAXIS1") === 0;
+  for (let i = groups ? 2 : 1; i <= naxis; i++) product *= header.number(`NAXIS${i}`);
+  const bitpix = Math.abs(header.number("BITPIX"));
+  return (bitpix / 8) * header.number("GCOUNT", 1) * (header.number("PCOUNT", 0) + product);
+}
+
+const TABLE_KEYWORD = /^(TFIELDS|THEAP|T(TYPE|FORM|UNIT|NULL|SCAL|ZERO|DISP|DIM|BCOL)\d+)$/;
+const COMPRESSION_KEYWORD = /^(ZIMAGE|ZCMPTYPE|ZBITPIX|ZNAXIS\d*|ZTILE\d+|ZNAME\d+|ZVAL\d+|ZMASKCMP|ZQUANTIZ|ZDITHER0|ZSIMPLE|ZTENSION|ZEXTEND|ZBLOCKED|ZPCOUNT|ZGCOUNT)$/;
+const STRUCTURE_KEYWORD = /^(XTENSION|SIMPLE|BITPIX|NAXIS\d*|PCOUNT|GCOUNT|EXTEND|CHECKSUM|DATASUM)$/;
+
+function synthetic(keyword: string, value: Card["value"], comment = ""): Card {
+  return { keyword, value, comment, image: "" };
+}
+
+/** The header of the image a tile-compressed table holds, as astropy presents it. */
+export function compressedImageHeader(table: Header): Header {
+  const cards: Card[] = [];
+  const primary = table.has("ZSIMPLE");
+  cards.push(primary ? synthetic("SIMPLE", table.get("ZSIMPLE") ?? true) : synthetic("XTENSION", String(table.get("ZTENSION", "IMAGE")).trim()));
+  cards.push(synthetic("BITPIX", table.get("ZBITPIX") ?? null, table.comment("ZBITPIX")));
+  const naxis = table.number("ZNAXIS", 0);
+  cards.push(synthetic("NAXIS", naxis, table.comment("ZNAXIS")));
+  for (let i = 1; i <= naxis; i++) cards.push(synthetic(`NAXIS${i}`, table.get(`ZNAXIS${i}`) ?? null, table.comment(`ZNAXIS${i}`)));
+  if (!primary) {
+    cards.push(synthetic("PCOUNT", table.get("ZPCOUNT", 0), table.comment("ZPCOUNT")));
+    cards.push(synthetic("GCOUNT", table.get("ZGCOUNT", 1), table.comment("ZGCOUNT")));
+  }
+  for (const card of table.cards) {
+    const k = card.keyword;
+    if (STRUCTURE_KEYWORD.test(k) || TABLE_KEYWORD.test(k) || COMPRESSION_KEYWORD.test(k)) continue;
+    if (k === "EXTNAME" && card.value === "COMPRESSED_IMAGE") continue;
+    if (k === "ZHECKSUM" || k === "ZDATASUM") cards.push({ ...card, keyword: k === "ZHECKSUM" ? "CHECKSUM" : "DATASUM" });
+    else cards.push(card);
+  }
+  if (table.has("ZEXTEND")) cards.push(synthetic("EXTEND", table.get("ZEXTEND") ?? null, table.comment("ZEXTEND")));
+  return new Header(cards);
+}
+
+export class HDU {
+  /** The header astronomers read: for a compressed image, the image's own header. */
+  readonly header: Header;
+
+  constructor(
+    readonly kind: HDUKind,
+    readonly index: number,
+    /** The header as stored (for a compressed image, the binary table's). */
+    readonly rawHeader: Header,
+    readonly headerOffset: number,
+    readonly dataOffset: number,
+    readonly dataSize: number,
+    readonly warnings: readonly string[],
+  ) {
+    this.header = kind === "CompImageHDU" ? compressedImageHeader(rawHeader) : rawHeader;
+  }
+
+  /** EXTNAME, or PRIMARY for the first HDU (astropy's `name`). */
+  get name(): string {
+    const extname = this.rawHeader.get("EXTNAME");
+    if (typeof extname === "string") return extname.trim();
+    return this.index === 0 ? "PRIMARY" : "";
+  }
+
+  get ver(): number {
+    const v = this.rawHeader.get("EXTVER");
+    return typeof v === "number" ? v : 1;
+  }
+
+  get isImage(): boolean {
+    return this.kind === "PrimaryHDU" || this.kind === "ImageHDU" || this.kind === "CompImageHDU";
+  }
+
+  /** Image axis lengths in FITS order (NAXIS1 first); empty for tables and data-less HDUs. */
+  get shape(): number[] {
+    if (!this.isImage) return [];
+    const naxis = this.header.number("NAXIS", 0);
+    return Array.from({ length: naxis }, (_, i) => this.header.number(`NAXIS${i + 1}`));
+  }
+
+  get bitpix(): number {
+    return this.header.number("BITPIX");
+  }
+
+  /** Rows of a table HDU (NAXIS2), 0 for images. */
+  get rows(): number {
+    return this.isImage ? 0 : this.rawHeader.number("NAXIS2", 0);
+  }
+
+  /** One line of `HDUList.info()`. */
+  summary(): string {
+    const dims = this.isImage ? (this.shape.length ? this.shape.join(" x ") : "()") : `${this.rows} rows x ${this.rawHeader.number("TFIELDS", 0)} cols`;
+    const type = this.isImage && this.shape.length ? `BITPIX ${this.bitpix}` : "";
+    return `${String(this.index).padStart(3)}  ${this.name.padEnd(16)} ${String(this.ver).padStart(3)}  ${this.kind.padEnd(13)} ${String(this.header.cards.length).padStart(5)}  ${dims}  ${type}`.trimEnd();
+  }
+}

@@ -1,0 +1,51 @@
+/** Random access to a FITS file's bytes: a file on disk read by range, or a gzipped file unpacked once. */
+import { open as openFile, readFile, type FileHandle } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
+
+export interface ByteSource {
+  readonly path: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+class FileSource implements ByteSource {
+  constructor(readonly path: string, readonly size: number, private readonly handle: FileHandle) {}
+  async read(offset: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await this.handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  }
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+class MemorySource implements ByteSource {
+  constructor(readonly path: string, private readonly bytes: Buffer) {}
+  get size(): number {
+    return this.bytes.length;
+  }
+  async read(offset: number, length: number): Promise<Buffer> {
+    return this.bytes.subarray(offset, offset + length);
+  }
+  async close(): Promise<void> {}
+}
+
+export async function openSource(path: string): Promise<ByteSource> {
+  const handle = await openFile(path, "r");
+  try {
+    const magic = Buffer.alloc(2);
+    await handle.read(magic, 0, 2, 0);
+    if (magic[0] === 0x1f && magic[1] === 0x8b) {
+      await handle.close();
+      // Whole-file gzip has no random access: unpack once, as astropy does.
+      return new MemorySource(path, gunzipSync(await readFile(path)));
+    }
+    const { size } = await handle.stat();
+    return new FileSource(path, size, handle);
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    throw e;
+  }
+}

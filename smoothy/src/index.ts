@@ -1,0 +1,10 @@
+/**
+ * smoothy: the JOVIAL astronomy toolkit. FITS files are read with astropy.io.fits's names and
+ * conventions: shapes in FITS axis order (NAXIS1 first), pixel positions 0-based.
+ */
+export { open } from "./fits/open.js";
+export { HDUList, type HDUKey } from "./fits/hdulist.js";
+export { HDU, type HDUKind } from "./fits/hdu.js";
+export { Header } from "./fits/header.js";
+export { parseCard, type Card, type CardValue } from "./fits/card.js";
+export { FitsError, type FitsErrorCode } from "./fits/errors.js";
