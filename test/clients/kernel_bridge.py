@@ -44,6 +44,7 @@ class Bridge:
         self.km = None
         self.kc = None
         self.iopub_backlog = []
+        self.reply_backlog = {}
 
     def start(self, kernel_name="jovial", cwd=None, env=None, timeout=60):
         started = time.perf_counter()
@@ -73,6 +74,8 @@ class Bridge:
         return msg["header"]["msg_id"]
 
     def reply(self, msg_id, channel="shell", timeout=30):
+        if msg_id in self.reply_backlog:
+            return self.reply_backlog.pop(msg_id)
         get = getattr(self.kc, f"get_{channel}_msg")
         deadline = time.time() + timeout
         while True:
@@ -82,6 +85,7 @@ class Bridge:
             msg = get(timeout=remaining)
             if msg["parent_header"].get("msg_id") == msg_id:
                 return msg
+            self.reply_backlog[msg["parent_header"].get("msg_id")] = msg
 
     def iopub_until_idle(self, msg_id, timeout=30):
         out = []
@@ -124,6 +128,11 @@ class Bridge:
         iopub = self.iopub_until_idle(msg_id, timeout)
         return {"msg_id": msg_id, "reply": slim(reply), "iopub": iopub, "seconds": elapsed}
 
+    def notify(self, msg_type, content, channel="shell", timeout=30):
+        """A message without a reply (comm_open, comm_msg, comm_close): what it caused on iopub."""
+        msg_id = self.send(msg_type, content, channel)
+        return {"msg_id": msg_id, "iopub": self.iopub_until_idle(msg_id, timeout)}
+
     def execute(self, code, timeout=60, answers=None, **options):
         content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                    "allow_stdin": answers is not None, "stop_on_error": True}
@@ -144,9 +153,32 @@ class Bridge:
         return {"msg_id": msg_id, "reply": slim(reply), "iopub": self.iopub_until_idle(msg_id, timeout),
                 "seconds": elapsed, "prompts": prompts}
 
-    def execute_and_interrupt(self, code, after=0.3, mode="signal", timeout=30):
+    def execute_many(self, codes, timeout=60, **options):
+        """Queues several executions at once, as "run all" does, and returns each reply."""
+        ids = []
+        for code in codes:
+            content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                       "allow_stdin": False, "stop_on_error": True}
+            content.update(options)
+            ids.append(self.send("execute_request", content))
+        replies = [slim(self.reply(i, "shell", timeout)) for i in ids]
+        for i in ids:
+            self.iopub_until_idle(i, timeout)
+        return replies
+
+    def heartbeat_while_prompting(self, code, answer, timeout=30):
         msg_id = self.send("execute_request", {"code": code, "silent": False, "store_history": True,
-                                                "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+                                                "user_expressions": {}, "allow_stdin": True, "stop_on_error": True})
+        request = self.kc.get_stdin_msg(timeout=timeout)
+        hb = self.heartbeat()
+        self.kc.input(answer)
+        reply = self.reply(msg_id, "shell", timeout)
+        return {"prompt": request["content"]["prompt"], "heartbeat": hb, "reply": slim(reply),
+                "iopub": self.iopub_until_idle(msg_id, timeout)}
+
+    def execute_and_interrupt(self, code, after=0.3, mode="signal", timeout=30, allow_stdin=False):
+        msg_id = self.send("execute_request", {"code": code, "silent": False, "store_history": True,
+                                                "user_expressions": {}, "allow_stdin": allow_stdin, "stop_on_error": True})
         time.sleep(after)
         started = time.perf_counter()
         interrupt_reply = None

@@ -101,7 +101,7 @@ export function isComplete(code: string): IsCompleteOutcome {
   if (diagnostics.length === 0) return { status: "complete" };
   // Errors only at the very end ("'}' expected", an open template) mean the user is still typing.
   const end = code.trimEnd().length;
-  const stillTyping = (d: ts.DiagnosticWithLocation) => d.start >= end - 1 || /Unterminated template/.test(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const stillTyping = (d: ts.DiagnosticWithLocation) => d.start >= end || /Unterminated template/.test(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
   if (diagnostics.every(stillTyping)) {
     const lastLine = code.split("\n").pop() ?? "";
     const opens = /[{([]\s*$/.test(code.trimEnd());

@@ -8,6 +8,7 @@ import inspector from "node:inspector";
 import { Worker } from "node:worker_threads";
 import { log } from "../log.js";
 import { INPUT_BYTES, PHASE, SHARED, type FromWorker, type OutputEvent, type RequestKind, type RequestMap, type ToWorker } from "./protocol.js";
+import { RESET_EXPRESSION } from "./termination.js";
 import type { WorkerData } from "./worker.js";
 
 export interface HostEvents {
@@ -132,8 +133,10 @@ export class InterpreterHost {
       return Promise.resolve();
     }
     log("info", "interrupt: terminating code that holds the interpreter");
-    const message = JSON.stringify({ id: 1, method: "Runtime.terminateExecution" });
-    return new Promise((resolve) => session.post("NodeWorker.sendMessageToWorker", { sessionId, message }, () => resolve()));
+    const send = (id: number, method: string, params: object = {}) =>
+      new Promise<void>((resolve) => session.post("NodeWorker.sendMessageToWorker", { sessionId, message: JSON.stringify({ id, method, params }) }, () => resolve()));
+    // Both run in the worker at its next interrupt check, inside the spinning code, in this order.
+    return Promise.all([send(1, "Runtime.evaluate", { expression: RESET_EXPRESSION }), send(2, "Runtime.terminateExecution")]).then(() => undefined);
   }
 
   async close(): Promise<void> {

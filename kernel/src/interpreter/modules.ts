@@ -79,3 +79,18 @@ export function resolveModule(specifier: string, cwd: string): string {
 export function importModule(specifier: string, cwd: string): Promise<unknown> {
   return import(resolveModule(specifier, cwd));
 }
+
+/** `require` for cells: the notebook's folder first, then the kernel's own packages. */
+export function notebookRequire(cwd: string): NodeJS.Require {
+  const local = createRequire(path.join(cwd, "__jovial_import__.js"));
+  const fallback = createRequire(path.join(kernelRoot, "__jovial_import__.js"));
+  const require = ((id: string) => {
+    try {
+      return local(id);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || id.startsWith(".")) throw e;
+      return fallback(id);
+    }
+  }) as NodeJS.Require;
+  return Object.assign(require, { resolve: local.resolve, cache: local.cache, main: undefined, extensions: local.extensions });
+}

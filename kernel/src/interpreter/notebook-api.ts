@@ -4,10 +4,11 @@
  */
 import process from "node:process";
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import type { Comms } from "./comms.js";
 import type { ExecutorSettings } from "./executor.js";
 import { bundleOf, isMimeBundle } from "./mime.js";
-import { importModule } from "./modules.js";
+import { importModule, notebookRequire } from "./modules.js";
 import type { Outputs } from "./output.js";
 import { RUNTIME } from "./transpile.js";
 import type { Stdin } from "./stdin.js";
@@ -73,6 +74,10 @@ export function installNotebookGlobals({ outputs, comms, stdin, settings, versio
       isMimeBundle,
     },
     jovial: { settings, version },
+    // What a script in the notebook's folder would have (Node's types declare them too).
+    require: notebookRequire(process.cwd()),
+    __dirname: process.cwd(),
+    __filename: path.join(process.cwd(), "notebook.ts"),
     [RUNTIME]: { import: (specifier: string) => importModule(specifier, process.cwd()) },
   };
   for (const [name, value] of Object.entries(globals)) {

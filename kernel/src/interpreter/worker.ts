@@ -14,6 +14,7 @@ import { installNotebookGlobals } from "./notebook-api.js";
 import { Outputs } from "./output.js";
 import { SHARED, type RequestKind, type RequestMap, type ToWorker } from "./protocol.js";
 import { Stdin } from "./stdin.js";
+import { installAsyncStackReset } from "./termination.js";
 
 export interface WorkerData {
   shared: SharedArrayBuffer;
@@ -41,6 +42,7 @@ const executor = new Executor(
 );
 
 outputs.captureProcessStreams(process);
+installAsyncStackReset();
 installNotebookGlobals({ outputs, comms, stdin: new Stdin(state, new Uint8Array(data.input), outputs), settings, version: data.version });
 
 // Errors thrown by callbacks a cell left behind (timers, events) are the cell's output, not a crash.
