@@ -61,7 +61,8 @@ export class CellScripts {
 
 export function typeErrorReport(label: string, code: string, diagnostics: CellDiagnostic[]): ErrorReport {
   const lines = code.split("\n");
-  const traceback: string[] = [];
+  // Front ends show only the traceback, so it starts with the error's name as a stack does.
+  const traceback: string[] = [`TSError: ${diagnostics.length} type error${diagnostics.length === 1 ? "" : "s"} in ${label}`];
   for (const d of diagnostics) {
     traceback.push(`${label}:${d.line}:${d.column} - ${d.category} TS${d.code}: ${d.message}`);
     const source = lines[d.line - 1];

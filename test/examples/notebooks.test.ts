@@ -1,0 +1,57 @@
+// "Examples are tests": every notebook in examples/ runs top to bottom under Debian's nbclient.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { PYTHON, ROOT, testJupyterHome } from "../helpers/kernel-client.ts";
+
+const test = suite("examples");
+const home = testJupyterHome();
+const examples = path.join(ROOT, "examples");
+const notebooks = readdirSync(examples).filter((f) => f.endsWith(".ipynb")).sort();
+
+interface Output { output_type: string; name?: string; text?: string; data?: Record<string, string>; ename?: string }
+interface Run { error: string | null; cells: Array<{ cell_type: string; source: string; tags: string[]; outputs: Output[] }> }
+
+function run(notebook: string): Run {
+  const r = spawnSync(PYTHON, [path.join(ROOT, "test", "clients", "run_notebook.py"), path.join(examples, notebook), path.join(home.dir, notebook), examples], {
+    env: { ...process.env, ...home.env },
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  if (r.status !== 0) throw new Error(`nbclient failed on ${notebook}:\n${r.stderr.slice(-3000)}`);
+  return JSON.parse(r.stdout) as Run;
+}
+
+const runs = new Map<string, Run>();
+for (const notebook of notebooks) {
+  test(`${notebook} runs without unexpected errors`, () => {
+    const result = run(notebook);
+    runs.set(notebook, result);
+    assert.is(result.error, null, result.error ?? "");
+    for (const cell of result.cells.filter((c) => c.cell_type === "code")) {
+      const errors = cell.outputs.filter((o) => o.output_type === "error");
+      assert.is(errors.length > 0, cell.tags.includes("raises-exception"), `cell ${JSON.stringify(cell.source.slice(0, 60))}: errors only where tagged`);
+    }
+  });
+}
+
+test("01-typescript-kernel.ipynb shows results, streams, rich displays, a type error and a traceback", () => {
+  const result = runs.get("01-typescript-kernel.ipynb") ?? run("01-typescript-kernel.ipynb");
+  const outputs = result.cells.flatMap((c) => c.outputs);
+  const all = JSON.stringify(outputs);
+  assert.ok(outputs.some((o) => o.output_type === "execute_result" && /^49\.4/.test(o.data!["text/plain"])), "velocity() result");
+  assert.ok(outputs.some((o) => o.output_type === "error" && o.ename === "TSError"), "the type error");
+  assert.ok(outputs.some((o) => o.output_type === "stream" && /observed in B7/.test(o.text!)), "streamed lines");
+  assert.ok(outputs.some((o) => o.data?.["text/html"]?.includes("<table>")), "an HTML table");
+  assert.ok(outputs.some((o) => o.data?.["image/svg+xml"]), "an SVG");
+  assert.ok(outputs.some((o) => o.data?.["text/plain"] === "'reduced 5 of 5 cubes'"), "the display updated in place to its last state");
+  assert.ok(outputs.some((o) => o.data?.["text/html"]?.includes("<b>Orion KL</b>")), "Jupyter.display bundle");
+  assert.match(all, /PrimaryHDU/);
+  assert.match(all, /\[ 'Orion KL', \[ 4, 3 \], 'Jy\/beam' \]/);
+  assert.match(all, /at fluxRatio \(In\[\d+\]:2:\d+\)/);
+});
+
+test.after(() => home.cleanup());
+test.run();
