@@ -18,5 +18,11 @@ if (!existsSync(url)) {
   console.error(`jovial: ${url.pathname} is not built yet; run ./scripts/setup (or npm run build) in ${new URL("..", import.meta.url).pathname}`);
   process.exit(1);
 }
-const { main } = await import(url.href);
-process.exitCode = await main(name, args);
+try {
+  const { main } = await import(url.href);
+  process.exitCode = await main(name, args);
+} catch (e) {
+  // Errors of usage and of the environment are for people: the message, not a stack.
+  console.error(`jovial ${name}: ${e instanceof Error ? e.message : e}`);
+  process.exitCode = 1;
+}

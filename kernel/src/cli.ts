@@ -52,7 +52,7 @@ export function installKernelspec(options: KernelspecOptions = {}): string {
     metadata: { debugger: false },
   };
   writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
-  for (const logo of ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]) {
+  for (const logo of ["logo-32x32.png", "logo-64x64.png"]) {
     const from = path.join(kernelRoot, "kernelspec", logo);
     if (existsSync(from)) copyFileSync(from, path.join(dir, logo));
   }

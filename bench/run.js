@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// `npm run bench`: our kernel beside tslab and Deno's kernel, in one run, through Debian's jupyter_client.
+// This file installs the peers (once, into bench/.peers/), writes the three kernelspecs into a private
+// JUPYTER_PATH, runs bench/kernels.py once per kernel (one at a time) and renders the table into
+// stdout, bench/results.json and bench/README.md.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const bench = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(bench);
+const peers = path.join(bench, ".peers");
+const python = "/usr/bin/python3"; // Debian's, which has jupyter_client (the first python3 on PATH may not)
+const KERNEL_TIMEOUT_MS = 20 * 60 * 1000; // last resort for one kernel's whole measurement
+
+const log = (...args) => console.error("[bench]", ...args);
+const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { encoding: "utf8", timeout: 10 * 60 * 1000, ...opts });
+
+// ---------------------------------------------------------------------------------------------- peers
+const tslabBin = path.join(peers, "node_modules", "tslab", "bin", "tslab");
+function denoBinary() {
+  const platform = `${process.platform}-${process.arch}`; // e.g. linux-x64; Deno's packages add "-glibc" on Linux
+  const candidates = [
+    path.join(peers, "node_modules", "@deno", `${platform}-glibc`, "deno"),
+    path.join(peers, "node_modules", "@deno", platform, "deno"),
+    path.join(peers, "node_modules", "deno", "deno"), // copied there by deno's postinstall
+  ];
+  return candidates.find((c) => existsSync(c));
+}
+
+/** Installs `pkg` into bench/.peers unless `present()`; returns an error message or null. */
+function ensurePeer(pkg, present, check) {
+  if (!present()) {
+    log(`installing ${pkg} into ${path.relative(root, peers)}/ ...`);
+    mkdirSync(peers, { recursive: true });
+    const r = run("npm", ["install", "--prefix", peers, "--no-audit", "--no-fund", "--loglevel=error", `${pkg}@latest`]);
+    if (r.status !== 0) return `npm install ${pkg} failed: ${(r.stderr || r.error?.message || "").trim().split("\n").slice(-3).join(" ")}`;
+    if (!present()) return `npm install ${pkg} succeeded but its binary is missing`;
+  }
+  const c = check();
+  if (c.status !== 0) return `${pkg} does not run: ${(c.stderr || c.error?.message || `exit ${c.status}`).trim().split("\n")[0]}`;
+  return null;
+}
+
+// ------------------------------------------------------------------------------------- kernelspecs
+const tmp = mkdtempSync(path.join(os.tmpdir(), "jovial-bench-"));
+const dataDir = path.join(tmp, "share", "jupyter");
+const work = path.join(tmp, "work"); // every kernel starts in this empty folder
+mkdirSync(work, { recursive: true });
+const env = {
+  ...process.env,
+  JUPYTER_PATH: dataDir, // only these kernelspecs, not the user's
+  JUPYTER_DATA_DIR: dataDir,
+  JUPYTER_RUNTIME_DIR: path.join(tmp, "runtime"),
+  JOVIAL_HISTORY_DIR: path.join(tmp, "history"),
+  DENO_DIR: path.join(peers, "deno-dir"), // Deno's cache, kept like a user's ~/.cache/deno
+  DENO_NO_UPDATE_CHECK: "1",
+};
+
+function writeSpec(name, spec) {
+  const dir = path.join(dataDir, "kernels", name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+}
+
+const kernels = [
+  { name: "jovial", title: "ours (jovial)" },
+  { name: "tslab", title: "tslab" },
+  { name: "deno", title: "Deno" },
+];
+
+function setup() {
+  const ours = run(process.execPath, [path.join(root, "bin", "jovial.js"), "kernel", "install", "--prefix", tmp], { env });
+  kernels[0].problem = ours.status === 0 && existsSync(path.join(dataDir, "kernels", "jovial", "kernel.json"))
+    ? null : `kernel install failed: ${(ours.stderr || ours.stdout).trim().split("\n")[0]}`;
+  kernels[0].version = JSON.parse(readFileSync(path.join(root, "kernel", "package.json"), "utf8")).version;
+
+  const tslab = kernels[1];
+  tslab.problem = ensurePeer("tslab", () => existsSync(tslabBin), () => run(process.execPath, [tslabBin, "--version"]));
+  if (!tslab.problem) {
+    tslab.version = JSON.parse(readFileSync(path.join(peers, "node_modules", "tslab", "package.json"), "utf8")).version;
+    // as `tslab install` writes it (python/install.py), with node and the script spelled out; no --js: TypeScript
+    writeSpec("tslab", { argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"],
+      display_name: "TypeScript (tslab)", language: "typescript" });
+  }
+
+  const deno = kernels[2];
+  deno.problem = ensurePeer("deno", () => !!denoBinary(), () => run(denoBinary(), ["--version"], { env }));
+  if (!deno.problem) {
+    deno.version = run(denoBinary(), ["--version"], { env }).stdout.split("\n")[0].replace(/^deno /, "");
+    writeSpec("deno", { argv: [denoBinary(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+      display_name: "Deno", language: "typescript" });
+  }
+  for (const k of kernels) if (k.problem) log(`${k.title}: ${k.problem}`);
+}
+
+// ------------------------------------------------------------------------------------- measurement
+function measure(k) {
+  if (k.problem) return { error: k.problem };
+  log(`measuring ${k.title} ...`);
+  const started = Date.now();
+  const r = run(python, [path.join(bench, "kernels.py"), k.name, "--cwd", work],
+    { env, cwd: work, timeout: KERNEL_TIMEOUT_MS, killSignal: "SIGTERM", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+  log(`${k.title} done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  try {
+    return JSON.parse(r.stdout.trim().split("\n").pop());
+  } catch {
+    return { error: r.error?.code === "ETIMEDOUT" ? `no result within ${KERNEL_TIMEOUT_MS / 60000} min` : `kernels.py exit ${r.status}` };
+  }
+}
+
+// ---------------------------------------------------------------------------------------- the table
+const get = (obj, keys) => keys.split(".").reduce((o, key) => (o == null ? undefined : o[key]), obj);
+const s = (v) => `${v.toFixed(2)} s`;
+const ms = (v) => `${(v * 1000).toFixed(1)} ms`;
+const mb = (v) => `${(v / 2 ** 20).toFixed(0)} MB`;
+const x = (v) => `${v.toFixed(2)}×`;
+
+// value(raw) -> number | {na: reason}. target(ours, peers) -> [met, text] or null for no target.
+const rows = [
+  { label: "cold start → kernel_info_reply (median of 3)", key: "cold_start.kernel_info_s", fmt: s,
+    target: (v, p) => vsPeer(v, p.deno, 0.5, "Deno") },
+  { label: "cold start → first `1+1` result (median of 3)", key: "cold_start.first_result_s", fmt: s,
+    target: (v, p) => vsPeer(v, p.deno, 0.5, "Deno") },
+  { label: "`1+1` round trip, median of 200", key: "one_plus_one.median_s", fmt: ms,
+    target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
+  { label: "`1+1` round trip, p95 of 200", key: "one_plus_one.p95_s", fmt: ms,
+    target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
+  { label: "typed-function cell, median of 20", key: "typed_function.median_s", fmt: ms,
+    target: (v) => [v <= 0.030, "≤ 30 ms"] },
+  { label: "`Math.` completion, median of 50", key: "completion.median_s", fmt: ms,
+    target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
+  { label: "RSS after start (process tree)", key: "rss_after_start.bytes", fmt: mb,
+    target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
+  { label: "RSS after 200 declaring cells (process tree)", key: "rss_after_cells.bytes", fmt: mb,
+    target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
+  { label: "time per cell, mean of first 20 of 200", key: "declarations.first20_mean_s", fmt: ms },
+  { label: "time per cell, mean of last 20 of 200", key: "declarations.last20_mean_s", fmt: ms },
+  { label: "last 20 / first 20", key: "declarations.ratio", fmt: x, target: (v) => [v <= 1.5, "≤ 1.5×"] },
+  { label: "interrupt `while (true) {}` → execute_reply, median of 5", key: "interrupt.median_s", fmt: ms },
+];
+
+function fastest(p) {
+  const values = [p.tslab, p.deno].filter((v) => typeof v === "number");
+  return values.length ? Math.min(...values) : undefined;
+}
+/** [met, text]: is ours at most `factor` × the peer's value (strictly below it when `strict`)? */
+function vsPeer(v, peer, factor, name, strict = false) {
+  const want = `${strict ? "<" : "≤"} ${factor === 1 ? "" : `${factor}× `}${name}`;
+  if (typeof peer !== "number") return [null, `${want}; peer value n/a`];
+  return [strict ? v < peer * factor : v <= peer * factor, `${want}; ours = ${x(v / peer)} ${name}`];
+}
+
+const escape = (text) => String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
+function value(raw, key) {
+  if (raw.error) return { na: raw.error };
+  const section = get(raw, key.split(".")[0]);
+  if (section?.error) return { na: section.error };
+  const v = get(raw, key);
+  return typeof v === "number" ? v : { na: "not measured" };
+}
+const na = (reason) => `n/a (${escape(reason.length > 90 ? reason.slice(0, 87) + "…" : reason)})`;
+
+function render(results) {
+  const head = ["measure", ...kernels.map((k) => `${k.title}${k.version ? " " + k.version : ""}`), "target met? (ours)"];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => " --- ").join("|")}|`];
+  for (const row of rows) {
+    const vals = Object.fromEntries(kernels.map((k) => [k.name, value(results[k.name], row.key)]));
+    const cells = kernels.map((k) => (typeof vals[k.name] === "number" ? row.fmt(vals[k.name]) : na(vals[k.name].na)));
+    let verdict = "— (no target)";
+    if (row.target) {
+      const ours = vals.jovial;
+      if (typeof ours !== "number") verdict = "NO (not measured)";
+      else {
+        const [met, text] = row.target(ours, { tslab: vals.tslab, deno: vals.deno });
+        verdict = `${met === null ? "n/a" : met ? "yes" : "**NO**"} (${text})`;
+      }
+    }
+    lines.push(`| ${[row.label, ...cells, verdict].join(" | ")} |`);
+  }
+  const interrupts = kernels.map((k) => {
+    const i = results[k.name].interrupt;
+    return `${k.title}: ${results[k.name].error ? "not run" : i?.error ? i.error : i ? `${(i.reply_status ?? []).join(", ")}` : "not run"}`;
+  });
+  return { table: lines.join("\n"), interrupts: interrupts.join("; ") };
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  let distro = "";
+  try { distro = `Debian ${readFileSync("/etc/debian_version", "utf8").trim()}, `; } catch {}
+  return { nproc: os.availableParallelism(), cpu, node: process.version, os: `${distro}Linux ${os.release()}`,
+    memory_gb: +(os.totalmem() / 2 ** 30).toFixed(1), jupyter_client: run(python, ["-c", "import jupyter_client; print(jupyter_client.__version__)"]).stdout.trim() };
+}
+
+const METHOD = `## Method
+
+- \`npm run bench\` (\`node bench/run.js\`) installs tslab and Deno from npm into \`bench/.peers/\` when they are not there
+  yet, installs our kernelspec with \`node bin/jovial.js kernel install --prefix <tmp>\` and writes kernelspecs for
+  tslab (\`node …/tslab/bin/tslab kernel --config-path {connection_file}\`, the TypeScript variant, as \`tslab install\`
+  writes it) and Deno (\`deno jupyter --kernel --conn {connection_file}\`) beside it. \`JUPYTER_PATH\` and
+  \`JUPYTER_DATA_DIR\` point at that private folder, so no user kernelspec is used; \`JOVIAL_HISTORY_DIR\` and the
+  runtime dir are temporary too; \`DENO_DIR\` is \`bench/.peers/deno-dir\` (kept between runs, like a user's cache).
+  Every kernel starts in the same empty working folder.
+- \`bench/kernels.py\` measures one kernel through Debian's \`jupyter_client\` (\`KernelManager\` + blocking client);
+  the kernels are measured one after another, never in parallel.
+- **Cold start**: from calling \`km.start_kernel()\` (which writes the connection file and spawns the process) to the
+  first \`kernel_info_reply\` (re-asked every 2 s if unanswered), and to the end of the first \`1+1\` cell. 3 fresh
+  kernels, median.
+- **Round trip** of a cell: from sending \`execute_request\` until both the \`execute_reply\` and the \`idle\` status
+  on iopub have arrived. \`1+1\`: 5 warm-up cells, then 200, median and p95. Typed function: 20 cells
+  \`function area_i(r: number): number { return Math.PI * r * r }\` + \`area_i(2)\`, a new name each time, median;
+  the result is checked (12.566…).
+- **Completion**: \`complete_request\` for \`Math.\` (cursor at the end) until \`complete_reply\`, 50 times, median;
+  the matches must include \`PI\`.
+- **RSS**: sum of \`VmRSS\` over the kernel process and all its descendant processes (from \`/proc\`); threads share
+  their process's RSS, so each process is counted once. Measured in one long-lived kernel right after its
+  \`kernel_info_reply\`, and again after 200 cells \`const v{i} = {i};\` (whose round trips give the first-20 /
+  last-20 means). That same kernel then runs the \`1+1\`, typed-function, completion and interrupt steps, in this order.
+- **Interrupt**: \`while (true) {}\`, 0.5 s later \`km.interrupt_kernel()\` (SIGINT for all three kernelspecs), time until
+  the \`execute_reply\`; 5 times, median; after each the kernel must still answer \`1+1\`. Each request has a
+  timeout (30 s; 10 s for the interrupt), so a failing kernel gives "n/a (reason)" rather than a hang; every kernel
+  is shut down with \`km.shutdown_kernel(now=True)\`.
+- Targets (from the issue): cold start at most half of Deno's; \`1+1\` round trip and completion no slower than the
+  fastest peer; typed-function cell within 30 ms; last 20 cells within 1.5× of the first 20; RSS below tslab's.
+  Ratios in the last column are ours / peer.
+`;
+
+// ------------------------------------------------------------------------------------------- main
+try {
+  setup();
+  const results = {};
+  for (const k of kernels) results[k.name] = measure(k);
+  const { table, interrupts } = render(results);
+  const date = new Date().toISOString();
+  const m = machine();
+  const machineLine = `${m.nproc} cores (${m.cpu}), ${m.memory_gb} GB, ${m.os}, Node ${m.node}, jupyter_client ${m.jupyter_client}`;
+  const versions = kernels.map((k) => `${k.title} ${k.version ?? "(not installed)"}`).join(", ");
+  console.log(`${table}\n\nInterrupt replies: ${interrupts}`);
+  writeFileSync(path.join(bench, "results.json"), JSON.stringify({ date, machine: m,
+    versions: Object.fromEntries(kernels.map((k) => [k.name, k.version ?? null])),
+    problems: Object.fromEntries(kernels.map((k) => [k.name, k.problem ?? null])),
+    table, interrupts, raw: results }, null, 2) + "\n");
+  writeFileSync(path.join(bench, "README.md"), `# Benchmarks
+
+Our TypeScript kernel beside [tslab](https://github.com/yunabe/tslab) and Deno's built-in Jupyter kernel, measured
+in one run through Jupyter's own client. Regenerated by \`npm run bench\` (this file and \`results.json\`, which
+also holds every raw number).
+
+Run on ${date.slice(0, 16).replace("T", " ")} UTC; ${machineLine}. Versions: ${versions}.
+
+${table}
+
+Interrupt replies (status of each \`execute_reply\`): ${interrupts}.
+
+${METHOD}`);
+  log("wrote bench/results.json and bench/README.md");
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
