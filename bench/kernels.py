@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import queue
+import re
 import signal
 import statistics
 import sys
@@ -19,6 +20,7 @@ from jupyter_client.manager import KernelManager
 
 TIMEOUT = 30.0  # seconds, for any single request
 START_TIMEOUT = 90.0  # seconds, from process start to kernel_info_reply
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Deno colours its text/plain results
 
 
 def log(*args):
@@ -153,7 +155,11 @@ class Kernel:
         t_reply = time.perf_counter()
         iopub, t_idle = self._iopub_until_idle(msg_id, timeout)
         content = reply["content"]
-        result = next((m["content"]["data"].get("text/plain") for m in iopub if m["msg_type"] == "execute_result"), None)
+        # the cell's value: execute_result (ours, Deno) or, for kernels that print it (tslab), display_data or stdout
+        shown = [m["content"]["data"].get("text/plain") for m in iopub if m["msg_type"] in ("execute_result", "display_data")]
+        printed = "".join(m["content"]["text"] for m in iopub if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
+        result = shown[0] if shown else printed or None
+        result = ANSI.sub("", result) if result else result
         errors = [m["content"] for m in iopub if m["msg_type"] == "error"]
         return {"seconds": max(t_reply, t_idle) - t0, "status": content.get("status"), "result": result,
                 "error": (content.get("ename"), content.get("evalue")) if content.get("status") != "ok" else
@@ -289,7 +295,14 @@ def measure(name, cwd, cold_runs, cells, rtt_runs):
                 times.append(time.perf_counter() - t0)
                 outcome.append(reply["content"].get("status"))
                 k._iopub_until_idle(msg_id, TIMEOUT)
-                check_ok(k.execute("1+1"), "2")  # still answers after the interrupt
+                # the kernel must answer again; tslab replies "abort" to cells sent shortly after an error
+                aborted, deadline = 0, time.perf_counter() + 10.0
+                while (after := k.execute("1+1"))["status"] == "abort" and time.perf_counter() < deadline:
+                    aborted += 1
+                    time.sleep(0.1)
+                check_ok(after, "2")
+                if aborted:
+                    outcome[-1] += f" ({aborted} later cells aborted)"
             return {"n": len(times), "median_s": median(times), "max_s": max(times), "reply_status": outcome}
 
         step(out, "interrupt", interrupt)

@@ -40,9 +40,11 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // Signal-mode interrupts: Jupyter sends SIGINT to this process, whose loop is never held by user code.
   process.on("SIGINT", () => void interpreter.interrupt());
   process.on("SIGTERM", () => void shutdown(false));
+  // The worker loads TypeScript while the sockets bind: kernel_info never waits for it.
+  const ready = interpreter.start();
   await wire.bind();
   wire.listen((msg) => core!.receive(msg), (channel, error) => core!.rejected(channel, error));
-  await interpreter.start();
+  await ready;
   log("info", `kernel ready (session ${session.id})`);
 }
 

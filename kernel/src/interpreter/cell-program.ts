@@ -1,16 +1,17 @@
 /**
  * The notebook as a TypeScript program, for the language service: every cell that ran is a module of
- * its own, and a new cell imports from earlier cells the names it uses but does not declare itself.
- * Modules keep each cell's scope apart, so re-declaring `const x` in a later cell is no error, and
- * the checker's work per cell stays the same however long the notebook grows.
+ * its own, and one ambient file declares each name of earlier cells with the type its latest cell gave
+ * it. Modules keep each cell's scope apart, so re-declaring `const x` in a later cell is no error,
+ * and a new cell costs the checker the same however long the notebook grows.
  *
- * The glue is appended after the user's text, never before it, so positions in the cell are
- * positions in the file: diagnostics, completions and hovers need no mapping.
+ * The only glue in a cell is an `export` appended after the user's text, never before it, so
+ * positions in the cell are positions in the file: diagnostics, completions and hovers need no mapping.
  */
 import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import ts from "typescript";
+// Through require: importing typescript.js as ES module has Node scan all 9 MB of it for exports first.
+import ts = require("typescript");
 import { topLevelDeclarations, type Declaration } from "./declarations.js";
 import { kernelRoot } from "./paths.js";
 
@@ -59,12 +60,14 @@ const GLOBALS_FILE = path.join(kernelRoot, "types", "notebook.d.ts");
 
 export class CellProgram {
   private readonly files = new Map<string, VirtualFile>();
-  private readonly committed: string[] = [];
+  private cellCounter = 0;
   /** For each name earlier cells declared: the cell module that declared it last, and how. */
   private readonly owners = new Map<string, { file: string; declaration: Declaration }>();
   private readonly service: ts.LanguageService;
   private readonly pendingFile: string;
-  private roots: string[] = [GLOBALS_FILE];
+  /** Ambient declarations of the names earlier cells declared (a .d.ts, so a script, so global). */
+  private readonly scopeFile: string;
+  private roots: string[];
   private diskCache = new Map<string, unknown>();
   private resolutionCache: ts.ModuleResolutionCache;
   /** Where bare imports resolve when the notebook's folder has no node_modules of its own. */
@@ -72,6 +75,9 @@ export class CellProgram {
 
   constructor(private readonly cwd: string) {
     this.pendingFile = path.join(cwd, "__jovial_pending__.ts");
+    this.scopeFile = path.join(cwd, "__jovial_scope__.d.ts");
+    this.files.set(this.scopeFile, { text: "", version: 1 });
+    this.roots = [GLOBALS_FILE, this.scopeFile];
     this.resolutionCache = ts.createModuleResolutionCache(cwd, (f) => f, compilerOptions);
     this.service = ts.createLanguageService(this.host(), ts.createDocumentRegistry());
   }
@@ -95,7 +101,8 @@ export class CellProgram {
     this.resolutionCache = ts.createModuleResolutionCache(this.cwd, (f) => f, compilerOptions);
   }
 
-  private host(): ts.LanguageServiceHost {
+  /** The language service reads `getModuleResolutionCache` from its host although its types omit it. */
+  private host(): ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } {
     const sys = ts.sys;
     const isStable = (f: string) => f.includes(`${path.sep}node_modules${path.sep}`) || f === GLOBALS_FILE;
     const fileExists = (f: string) => this.files.has(f) || this.memo("exists", f, () => sys.fileExists(f));
@@ -131,30 +138,32 @@ export class CellProgram {
       directoryExists: (d) => this.memo("dir", d, () => sys.directoryExists(d)),
       getDirectories: sys.getDirectories,
       realpath: sys.realpath,
+      // Shared with resolution so that package.json scopes are read once, not once per file per cell.
+      getModuleResolutionCache: () => this.resolutionCache,
       resolveModuleNameLiterals: (literals, containingFile, redirect, _options, sourceFile) =>
         literals.map((lit) => resolveOne(lit.text, containingFile, ts.getModeForUsageLocation(sourceFile, lit, compilerOptions), redirect)),
     };
   }
 
-  /** The glue after a cell: its exports, and the earlier names it uses without declaring them. */
+  /** What is appended to a cell: it exports everything it declares, for the scope file to point at. */
   private glue(declarations: Declaration[]): string {
-    const own = new Set(declarations.map((d) => d.name));
     const exports = declarations.filter((d) => !d.exported).map((d) => d.name);
-    const imports = new Map<string, string[]>();
-    const lines: string[] = [`\n;export { ${exports.join(", ")} };`];
+    return `\n;export { ${exports.join(", ")} };`;
+  }
+
+  /**
+   * The scope of the notebook: one ambient declaration per name earlier cells declared, typed by the
+   * cell that declared it last. A cell is a module, so its own declarations shadow these.
+   */
+  private scopeText(): string {
+    const lines: string[] = [];
     for (const [name, { file, declaration }] of this.owners) {
-      if (own.has(name)) continue;
-      const specifier = "./" + path.basename(file, ".ts");
-      if (declaration.kind === "mutable") {
-        // An import would be read-only; a declared variable of the same type can be assigned.
-        lines.push(`declare let ${name}: (typeof import(${JSON.stringify(specifier)}))[${JSON.stringify(name)}];`);
-      } else {
-        const list = imports.get(specifier) ?? [];
-        list.push(declaration.kind === "type" ? `type ${name}` : name);
-        imports.set(specifier, list);
-      }
+      const from = JSON.stringify("./" + path.basename(file, ".ts"));
+      const member = JSON.stringify(name);
+      if (declaration.kind === "mutable") lines.push(`declare var ${name}: (typeof import(${from}))[${member}];`);
+      else if (declaration.kind === "value") lines.push(`declare const ${name}: (typeof import(${from}))[${member}];`);
+      if (declaration.kind !== "mutable" && declaration.typeLike !== false) lines.push(`type ${name} = import(${from}).${name};`);
     }
-    for (const [specifier, names] of imports) lines.push(`import { ${names.join(", ")} } from ${JSON.stringify(specifier)};`);
     return lines.join("\n");
   }
 
@@ -190,20 +199,57 @@ export class CellProgram {
    * that failed to check are never committed; cells that threw at run time are, as their names exist.
    */
   commit(code: string): void {
-    const file = path.join(this.cwd, `__jovial_cell_${this.committed.length + 1}__.ts`);
-    const { declarations } = this.setFile(file, code);
-    this.committed.push(file);
-    for (const declaration of declarations) this.owners.set(declaration.name, { file, declaration });
+    const source = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    const declarations = topLevelDeclarations(source);
+    // A cell that declares nothing (most cells: expressions, prints, plots) adds nothing to the scope.
+    if (declarations.length === 0) return;
+    const file = path.join(this.cwd, `__jovial_cell_${++this.cellCounter}__.ts`);
+    this.setFile(file, code);
+    for (const declaration of declarations) {
+      const previous = this.owners.get(declaration.name);
+      this.owners.delete(declaration.name); // the newest last, as the scope file will list them
+      this.owners.set(declaration.name, { file, declaration });
+      if (previous && ![...this.owners.values()].some((o) => o.file === previous.file)) this.forget(previous.file);
+    }
+    const scope = this.files.get(this.scopeFile);
+    this.files.set(this.scopeFile, { text: this.scopeText(), version: (scope?.version ?? 0) + 1 });
+  }
+
+  /**
+   * Where an earlier cell declared `name`, for hovers: the scope file only re-declares names, the doc
+   * comments and the real signature are at the declaration in its cell.
+   */
+  declarationSite(fileName: string, position: number): { fileName: string; position: number } | undefined {
+    if (fileName !== this.scopeFile) return undefined;
+    const text = this.files.get(this.scopeFile)?.text ?? "";
+    const name = /(?:declare (?:var|const)|type) ([\w$]+)/.exec(text.slice(text.lastIndexOf("\n", position) + 1))?.[1];
+    const owner = name ? this.owners.get(name) : undefined;
+    if (!name || !owner) return undefined;
+    const source = ts.createSourceFile(owner.file, this.files.get(owner.file)?.text ?? "", ts.ScriptTarget.ES2022, true);
+    let found: number | undefined;
+    const visit = (node: ts.Node) => {
+      if (found !== undefined) return;
+      const declName = (node as ts.NamedDeclaration).name;
+      if (declName && ts.isIdentifier(declName) && declName.text === name && node.parent && (ts.isSourceFile(node.parent) || ts.isVariableDeclarationList(node.parent))) {
+        found = declName.getStart(source);
+      } else if (ts.isSourceFile(node) || ts.isVariableStatement(node) || ts.isVariableDeclarationList(node)) {
+        ts.forEachChild(node, visit);
+      }
+    };
+    visit(source);
+    return found === undefined ? undefined : { fileName: owner.file, position: found };
+  }
+
+  /** A cell whose every name a later cell declared again is out of the program: it cannot be reached. */
+  private forget(file: string): void {
+    this.files.delete(file);
+    this.roots = this.roots.filter((f) => f !== file);
   }
 
   /** The language service, with `code` as the pending cell: for completion and inspection. */
   withPending(code: string): { service: ts.LanguageService; fileName: string } {
     this.setFile(this.pendingFile, code);
     return { service: this.service, fileName: this.pendingFile };
-  }
-
-  get cellCount(): number {
-    return this.committed.length;
   }
 
   dispose(): void {

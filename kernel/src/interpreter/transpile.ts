@@ -12,7 +12,8 @@
  * This runs after TypeScript has removed the types, so it only sees JavaScript. The source map lets
  * runtime errors point at cell lines.
  */
-import ts from "typescript";
+// Through require: importing typescript.js as ES module has Node scan all 9 MB of it for exports first.
+import ts = require("typescript");
 import { bindingNames } from "./declarations.js";
 
 export interface TranspiledCell {
