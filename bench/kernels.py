@@ -139,32 +139,47 @@ class Kernel:
                 if not self.alive():
                     raise RuntimeError("kernel died before kernel_info_reply")
                 continue
-            elapsed = time.perf_counter() - self.started
-            try:  # let iopub settle (its busy/idle for this request) so later cells start clean
-                self._iopub_until_idle(msg_id, 2.0)
-            except TimeoutError:
-                pass
-            return elapsed, reply["content"]
+            # its busy/idle on iopub may be lost (the SUB socket may not be connected yet): not waited for;
+            # later requests skip iopub messages of other parents anyway
+            return time.perf_counter() - self.started, reply["content"]
         raise TimeoutError(f"no kernel_info_reply within {timeout:g}s")
 
-    def execute(self, code, timeout=TIMEOUT):
-        """Round trip of one cell: send execute_request -> execute_reply AND idle status on iopub."""
+    def execute(self, code, timeout=TIMEOUT, want_result=False):
+        """Round trip of one cell: send execute_request -> execute_reply AND idle status on iopub.
+
+        With want_result, a value that arrives after the idle status (seen once from Deno on a loaded machine)
+        is waited for up to 2 s and the round trip ends when it arrives."""
         t0 = time.perf_counter()
         msg_id = self.kc.execute(code, store_history=True, allow_stdin=False)
         reply = self._shell_reply(msg_id, timeout)
         t_reply = time.perf_counter()
-        iopub, t_idle = self._iopub_until_idle(msg_id, timeout)
+        iopub, t_done = self._iopub_until_idle(msg_id, timeout)
+        t_done = max(t_reply, t_done)
+        late = want_result and reply["content"].get("status") == "ok" and self._value(iopub) is None
+        if late:
+            deadline = time.perf_counter() + 2.0
+            while self._value(iopub) is None and time.perf_counter() < deadline:
+                try:
+                    msg = self.kc.get_iopub_msg(timeout=max(0.01, deadline - time.perf_counter()))
+                except queue.Empty:
+                    break
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    iopub.append(msg)
+                    t_done = time.perf_counter()
         content = reply["content"]
-        # the cell's value: execute_result (ours, Deno) or, for kernels that print it (tslab), display_data or stdout
+        errors = [m["content"] for m in iopub if m["msg_type"] == "error"]
+        return {"seconds": t_done - t0, "status": content.get("status"), "result": self._value(iopub),
+                "error": (content.get("ename"), content.get("evalue")) if content.get("status") != "ok" else
+                (errors[0]["ename"], errors[0]["evalue"]) if errors else None,
+                "t_done": t_done, "late": late, "iopub": [m["msg_type"] for m in iopub]}
+
+    @staticmethod
+    def _value(iopub):
+        """The cell's value: execute_result (ours, Deno) or, for kernels that print it (tslab), display_data or stdout."""
         shown = [m["content"]["data"].get("text/plain") for m in iopub if m["msg_type"] in ("execute_result", "display_data")]
         printed = "".join(m["content"]["text"] for m in iopub if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
         result = shown[0] if shown else printed or None
-        result = ANSI.sub("", result) if result else result
-        errors = [m["content"] for m in iopub if m["msg_type"] == "error"]
-        return {"seconds": max(t_reply, t_idle) - t0, "status": content.get("status"), "result": result,
-                "error": (content.get("ename"), content.get("evalue")) if content.get("status") != "ok" else
-                (errors[0]["ename"], errors[0]["evalue"]) if errors else None,
-                "t_done": max(t_reply, t_idle)}
+        return ANSI.sub("", result) if result else result
 
     def complete(self, code, timeout=TIMEOUT):
         t0 = time.perf_counter()
@@ -177,7 +192,7 @@ def check_ok(r, expect=None):
     if r["status"] != "ok":
         raise RuntimeError(f"cell failed: {r['error']}")
     if expect is not None and (r["result"] or "").strip().strip("'\"") != expect:
-        raise RuntimeError(f"unexpected result {r['result']!r}, expected {expect!r}")
+        raise RuntimeError(f"unexpected result {r['result']!r}, expected {expect!r} (iopub: {', '.join(r['iopub'])})")
     return r["seconds"]
 
 
@@ -196,12 +211,37 @@ def cold_start(name, cwd):
     try:
         info_s, info = k.kernel_info()
         rss = process_tree_rss(k.pid)
-        r = k.execute("1+1")
+        r = k.execute("1+1", want_result=True)
         check_ok(r, "2")
         return {"kernel_info_s": info_s, "first_result_s": r["t_done"] - k.started, "rss_after_start": rss,
-                "implementation": info.get("implementation"), "language": info.get("language_info", {}).get("name")}
+                "rss_after_first_cell": process_tree_rss(k.pid), "implementation": info.get("implementation"),
+                "language": info.get("language_info", {}).get("name")}
     finally:
         k.shutdown()
+
+
+def session(out, name, cwd, steps):
+    """Runs steps [(key, fn(kernel))] in one fresh kernel; a kernel that cannot start fails them all."""
+    try:
+        k = Kernel(name, cwd)
+    except Exception as e:  # noqa: BLE001
+        for key, _ in steps:
+            out[key] = {"error": f"could not start: {e}"}
+        return
+    try:
+        step(out, "kernel_info_" + steps[0][0], lambda: {"seconds": k.kernel_info()[0]})
+        for key, fn in steps:
+            if not k.alive():
+                out[key] = {"error": "kernel died"}
+                continue
+            step(out, key, lambda: fn(k))
+    finally:
+        k.shutdown()
+
+
+def median_of(runs, path):
+    values = [r[path[0]][path[1]] if len(path) == 2 else r[path[0]] for r in runs if "error" not in r]
+    return median(values)
 
 
 def measure(name, cwd, cold_runs, cells, rtt_runs):
@@ -210,104 +250,99 @@ def measure(name, cwd, cold_runs, cells, rtt_runs):
     out["kernelspec"] = {"resource_dir": km.kernel_spec.resource_dir, "argv": km.kernel_spec.argv,
                          "interrupt_mode": km.kernel_spec.interrupt_mode}
 
-    # 1. cold starts, each in a fresh kernel
+    # 1. cold starts, each in a fresh kernel: times, and RSS right after kernel_info_reply and after `1+1`
     runs = []
     for i in range(cold_runs):
         step(out, f"cold_{i}", lambda: cold_start(name, cwd))
         runs.append(out.pop(f"cold_{i}"))
-    ok = [r for r in runs if "error" not in r]
-    out["cold_start"] = {
-        "runs": runs,
-        "kernel_info_s": median([r["kernel_info_s"] for r in ok]),
-        "first_result_s": median([r["first_result_s"] for r in ok]),
-    } if ok else {"error": runs[0]["error"], "runs": runs}
+    if any("error" not in r for r in runs):
+        out["cold_start"] = {"runs": runs, "kernel_info_s": median_of(runs, ["kernel_info_s"]),
+                             "first_result_s": median_of(runs, ["first_result_s"])}
+        out["rss_after_start"] = {"bytes": median_of(runs, ["rss_after_start", "bytes"])}
+        out["rss_after_first_cell"] = {"bytes": median_of(runs, ["rss_after_first_cell", "bytes"])}
+    else:
+        out["cold_start"] = out["rss_after_start"] = out["rss_after_first_cell"] = {"error": runs[0]["error"], "runs": runs}
 
-    # 2. one long-lived kernel for everything else
-    try:
-        k = Kernel(name, cwd)
-    except Exception as e:  # noqa: BLE001
-        out["session"] = {"error": f"could not start: {e}"}
-        return out
-    try:
-        step(out, "kernel_info", lambda: {"seconds": k.kernel_info()[0]})
-        step(out, "rss_after_start", lambda: process_tree_rss(k.pid))
+    # 2. a fresh kernel: 200 cells that each declare something new, RSS after, and `1+1` after them
+    def declarations(k):
+        times = [check_ok(k.execute(f"const v{i} = {i};")) for i in range(cells)]
+        check_ok(k.execute(f"v{cells - 1}", want_result=True), str(cells - 1))  # state really persisted
+        first, last = statistics.mean(times[:20]), statistics.mean(times[-20:])
+        return {"cells": cells, "first20_mean_s": first, "last20_mean_s": last, "ratio": last / first, "times_s": times}
 
-        def declarations():
-            times = []
-            for i in range(cells):
-                times.append(check_ok(k.execute(f"const v{i} = {i};")))
-            first, last = statistics.mean(times[:20]), statistics.mean(times[-20:])
-            check_ok(k.execute(f"v{cells - 1}"), str(cells - 1))  # state really persisted
-            return {"cells": cells, "first20_mean_s": first, "last20_mean_s": last, "ratio": last / first,
-                    "times_s": times}
+    def one_plus_one_after(k):
+        times = [check_ok(k.execute("1+1", want_result=True), "2") for _ in range(20)]
+        return {"n": 20, "median_s": median(times), "times_s": times}
 
-        step(out, "declarations", declarations)
-        step(out, "rss_after_cells", lambda: process_tree_rss(k.pid))
+    session(out, name, cwd, [
+        ("declarations", declarations),
+        ("rss_after_cells", lambda k: process_tree_rss(k.pid)),
+        ("one_plus_one_after_cells", one_plus_one_after),
+    ])
 
-        def round_trip():
-            for _ in range(5):  # warm-up, not counted
-                check_ok(k.execute("1+1"), "2")
-            times = [check_ok(k.execute("1+1"), "2") for _ in range(rtt_runs)]
-            return {"n": len(times), "median_s": median(times), "p95_s": p95(times), "max_s": max(times)}
+    # 3. a fresh kernel: `1+1` round trips
+    def round_trip(k):
+        for _ in range(5):  # warm-up, not counted
+            check_ok(k.execute("1+1", want_result=True), "2")
+        runs = [k.execute("1+1", want_result=True) for _ in range(rtt_runs)]
+        times = [check_ok(r, "2") for r in runs]
+        return {"n": len(times), "median_s": median(times), "p95_s": p95(times), "max_s": max(times),
+                "late_results": sum(r["late"] for r in runs), "times_s": times}
 
-        step(out, "one_plus_one", round_trip)
+    session(out, name, cwd, [("one_plus_one", round_trip)])
 
-        def typed_function():
-            times = []
-            for i in range(20):
-                code = f"function area_{i}(r: number): number {{ return Math.PI * r * r }}\narea_{i}(2)"
-                r = k.execute(code)
-                check_ok(r)
-                if not (r["result"] or "").startswith("12.566"):
-                    raise RuntimeError(f"unexpected result {r['result']!r}")
-                times.append(r["seconds"])
-            return {"n": 20, "median_s": median(times), "max_s": max(times), "times_s": times}
+    # 4. a fresh kernel: typed function, completion, interrupt (last: a peer may die of it)
+    def typed_function(k):
+        times = []
+        for i in range(20):
+            r = k.execute(f"function area_{i}(r: number): number {{ return Math.PI * r * r }}\narea_{i}(2)",
+                          want_result=True)
+            check_ok(r)
+            if not (r["result"] or "").startswith("12.566"):
+                raise RuntimeError(f"unexpected result {r['result']!r}")
+            times.append(r["seconds"])
+        return {"n": 20, "median_s": median(times), "max_s": max(times), "times_s": times}
 
-        step(out, "typed_function", typed_function)
+    def completion(k):
+        times, matches = [], []
+        for _ in range(50):
+            seconds, content = k.complete("Math.")
+            if content.get("status") != "ok":
+                raise RuntimeError(f"complete_reply status {content.get('status')}")
+            matches = content.get("matches", [])
+            times.append(seconds)
+        if not any(m == "PI" or m.endswith(".PI") for m in matches):
+            raise RuntimeError(f"no 'PI' among {len(matches)} matches: {matches[:10]}")
+        return {"n": 50, "median_s": median(times), "p95_s": p95(times), "matches": len(matches)}
 
-        def completion():
-            times, matches = [], None
-            for _ in range(50):
-                seconds, content = k.complete("Math.")
-                if content.get("status") != "ok":
-                    raise RuntimeError(f"complete_reply status {content.get('status')}")
-                matches = content.get("matches", [])
-                times.append(seconds)
-            if not any(m == "PI" or m.endswith(".PI") for m in matches):
-                raise RuntimeError(f"no 'PI' among {len(matches)} matches: {matches[:10]}")
-            return {"n": 50, "median_s": median(times), "p95_s": p95(times), "matches": len(matches)}
+    def interrupt(k):
+        times, outcome = [], []
+        for _ in range(5):
+            msg_id = k.kc.execute("while (true) {}", allow_stdin=False)
+            time.sleep(0.5)
+            t0 = time.perf_counter()
+            k.km.interrupt_kernel()
+            try:
+                reply = k._shell_reply(msg_id, 10.0)
+            except Exception:  # noqa: BLE001
+                verdict = "dies" if not k.alive() else "no reply within 10 s"
+                outcome.append(verdict)
+                return {"error": verdict, "times_s": times, "outcome": outcome}
+            times.append(time.perf_counter() - t0)
+            outcome.append(reply["content"].get("status"))
+            k._iopub_until_idle(msg_id, TIMEOUT)
+            # the kernel must answer again; tslab replies "abort" to cells sent shortly after an error
+            aborted, deadline = 0, time.perf_counter() + 10.0
+            while (after := k.execute("1+1", want_result=True))["status"] == "abort" and time.perf_counter() < deadline:
+                aborted += 1
+                time.sleep(0.1)
+            check_ok(after, "2")
+            if aborted:
+                outcome[-1] += f" ({aborted} later cells aborted)"
+        return {"n": len(times), "median_s": median(times), "max_s": max(times), "reply_status": outcome,
+                "times_s": times}
 
-        step(out, "completion", completion)
-
-        def interrupt():
-            times, outcome = [], []
-            for _ in range(5):
-                msg_id = k.kc.execute("while (true) {}", allow_stdin=False)
-                time.sleep(0.5)
-                t0 = time.perf_counter()
-                k.km.interrupt_kernel()
-                try:
-                    reply = k._shell_reply(msg_id, 10.0)
-                except Exception:  # noqa: BLE001
-                    verdict = "dies" if not k.alive() else "no reply within 10 s"
-                    outcome.append(verdict)
-                    return {"error": verdict, "times_s": times, "outcome": outcome}
-                times.append(time.perf_counter() - t0)
-                outcome.append(reply["content"].get("status"))
-                k._iopub_until_idle(msg_id, TIMEOUT)
-                # the kernel must answer again; tslab replies "abort" to cells sent shortly after an error
-                aborted, deadline = 0, time.perf_counter() + 10.0
-                while (after := k.execute("1+1"))["status"] == "abort" and time.perf_counter() < deadline:
-                    aborted += 1
-                    time.sleep(0.1)
-                check_ok(after, "2")
-                if aborted:
-                    outcome[-1] += f" ({aborted} later cells aborted)"
-            return {"n": len(times), "median_s": median(times), "max_s": max(times), "reply_status": outcome}
-
-        step(out, "interrupt", interrupt)
-    finally:
-        k.shutdown()
+    session(out, name, cwd, [("typed_function", typed_function), ("completion", completion), ("interrupt", interrupt)])
     return out
 
 

@@ -89,7 +89,7 @@ function setup() {
   const deno = kernels[2];
   deno.problem = ensurePeer("deno", () => !!denoBinary(), () => run(denoBinary(), ["--version"], { env }));
   if (!deno.problem) {
-    deno.version = run(denoBinary(), ["--version"], { env }).stdout.split("\n")[0].replace(/^deno /, "");
+    deno.version = run(denoBinary(), ["--version"], { env }).stdout.match(/^deno (\S+)/)?.[1] ?? "?";
     writeSpec("deno", { argv: [denoBinary(), "jupyter", "--kernel", "--conn", "{connection_file}"],
       display_name: "Deno", language: "typescript" });
   }
@@ -132,13 +132,16 @@ const rows = [
     target: (v) => [v <= 0.030, "≤ 30 ms"] },
   { label: "`Math.` completion, median of 50", key: "completion.median_s", fmt: ms,
     target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
-  { label: "RSS after start (process tree)", key: "rss_after_start.bytes", fmt: mb,
+  { label: "RSS right after kernel_info_reply (process tree, median of 3)", key: "rss_after_start.bytes", fmt: mb,
+    target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
+  { label: "RSS after the first `1+1` (process tree, median of 3)", key: "rss_after_first_cell.bytes", fmt: mb,
     target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
   { label: "RSS after 200 declaring cells (process tree)", key: "rss_after_cells.bytes", fmt: mb,
     target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
   { label: "time per cell, mean of first 20 of 200", key: "declarations.first20_mean_s", fmt: ms },
   { label: "time per cell, mean of last 20 of 200", key: "declarations.last20_mean_s", fmt: ms },
   { label: "last 20 / first 20", key: "declarations.ratio", fmt: x, target: (v) => [v <= 1.5, "≤ 1.5×"] },
+  { label: "`1+1` round trip after those 200 cells, median of 20", key: "one_plus_one_after_cells.median_s", fmt: ms },
   { label: "interrupt `while (true) {}` → execute_reply, median of 5", key: "interrupt.median_s", fmt: ms },
 ];
 
@@ -212,23 +215,31 @@ const METHOD = `## Method
 - **Round trip** of a cell: from sending \`execute_request\` until both the \`execute_reply\` and the \`idle\` status
   on iopub have arrived. \`1+1\`: 5 warm-up cells, then 200, median and p95. Typed function: 20 cells
   \`function area_i(r: number): number { return Math.PI * r * r }\` + \`area_i(2)\`, a new name each time, median;
-  the result is checked (12.566…).
+  the result is checked (12.566…). A cell's value is its \`execute_result\` (ours, Deno; Deno's ANSI colours stripped)
+  or what it printed (tslab prints values on stdout); a value arriving after \`idle\` is waited for (≤ 2 s).
 - **Completion**: \`complete_request\` for \`Math.\` (cursor at the end) until \`complete_reply\`, 50 times, median;
   the matches must include \`PI\`.
 - **RSS**: sum of \`VmRSS\` over the kernel process and all its descendant processes (from \`/proc\`); threads share
-  their process's RSS, so each process is counted once. Measured in one long-lived kernel right after its
-  \`kernel_info_reply\`, and again after 200 cells \`const v{i} = {i};\` (whose round trips give the first-20 /
-  last-20 means). That same kernel then runs the \`1+1\`, typed-function, completion and interrupt steps, in this order.
+  their process's RSS, so each process is counted once. "Right after kernel_info_reply" and "after the first \`1+1\`"
+  are medians over the 3 cold starts (a kernel that loads things in the background right after start gives a moving
+  number there; the raw values are in \`results.json\`); "after 200 declaring cells" is measured in its own fresh kernel.
+- **Sessions**: besides the 3 cold starts, each kernel is started three more times, fresh, so that one measurement
+  does not inherit the history of another: (a) 200 cells \`const v{i} = {i};\` (their round trips give the first-20 /
+  last-20 means), RSS, then 20 × \`1+1\`; (b) the 200 \`1+1\` round trips; (c) typed function, completion, interrupt.
 - **Interrupt**: \`while (true) {}\`, 0.5 s later \`km.interrupt_kernel()\` (SIGINT for all three kernelspecs), time until
-  the \`execute_reply\`; 5 times, median; after each the kernel must still answer \`1+1\`. Each request has a
+  the \`execute_reply\`; 5 times, median; after each the kernel must still answer \`1+1\` (tslab replies \`abort\` to
+  the cells sent right after; they are retried every 0.1 s and counted). Each request has a
   timeout (30 s; 10 s for the interrupt), so a failing kernel gives "n/a (reason)" rather than a hang; every kernel
   is shut down with \`km.shutdown_kernel(now=True)\`.
+- Nothing else is controlled: other processes on the machine share its cores (the load average before and after the
+  run is in the header above), so differences of a few milliseconds are noise.
 - Targets (from the issue): cold start at most half of Deno's; \`1+1\` round trip and completion no slower than the
   fastest peer; typed-function cell within 30 ms; last 20 cells within 1.5× of the first 20; RSS below tslab's.
   Ratios in the last column are ours / peer.
 `;
 
 // ------------------------------------------------------------------------------------------- main
+const loadBefore = os.loadavg()[0];
 try {
   setup();
   const results = {};
@@ -236,7 +247,9 @@ try {
   const { table, interrupts } = render(results);
   const date = new Date().toISOString();
   const m = machine();
-  const machineLine = `${m.nproc} cores (${m.cpu}), ${m.memory_gb} GB, ${m.os}, Node ${m.node}, jupyter_client ${m.jupyter_client}`;
+  m.load_average_1min = { before: loadBefore, after: os.loadavg()[0] };
+  const machineLine = `${m.nproc} cores (${m.cpu}), ${m.memory_gb} GB, ${m.os}, Node ${m.node}, jupyter_client ${m.jupyter_client}; ` +
+    `load average ${loadBefore.toFixed(2)} before, ${m.load_average_1min.after.toFixed(2)} after`;
   const versions = kernels.map((k) => `${k.title} ${k.version ?? "(not installed)"}`).join(", ");
   console.log(`${table}\n\nInterrupt replies: ${interrupts}`);
   writeFileSync(path.join(bench, "results.json"), JSON.stringify({ date, machine: m,

@@ -8,6 +8,8 @@ import { endpoint, type ConnectionInfo } from "./connection.js";
 import { decode, encode } from "./framing.js";
 import { createSigner, type Signer } from "./signer.js";
 
+const SUBSCRIBE_WAIT_MS = 2000;
+
 export type MessageHandler = (msg: Message) => void;
 /** Called when a message cannot be decoded; `identities` lets the caller answer the client if it wants. */
 export type ErrorHandler = (channel: Channel, error: Error, frames: Buffer[]) => void;
@@ -34,10 +36,19 @@ export class Wire {
   private readonly shell = new zmq.Router();
   private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
-  private readonly iopub = new zmq.Publisher();
+  // XPUB rather than PUB: it tells us when a client has subscribed (see `subscribed`).
+  private readonly iopub = new zmq.XPublisher();
   private readonly heartbeat = new zmq.Reply();
   private readonly queues: Record<Channel, SendQueue>;
   private closed = false;
+  /**
+   * Settles at the first subscription to iopub, or after SUBSCRIBE_WAIT_MS. A PUB socket drops what
+   * it sends before the subscriber's handshake arrives, and jupyter_client's wait_for_ready starts
+   * over (a second later) when the busy/idle of its first kernel_info_request never came.
+   */
+  private readonly subscribed: Promise<void>;
+  private markSubscribed!: () => void;
+  private isSubscribed = false;
 
   constructor(private readonly info: ConnectionInfo) {
     this.signer = createSigner(info.key, info.signature_scheme);
@@ -48,6 +59,13 @@ export class Wire {
       iopub: new SendQueue(this.iopub, "iopub"),
     };
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) s.linger = 1000;
+    this.subscribed = new Promise((resolve) => {
+      this.markSubscribed = () => {
+        this.isSubscribed = true;
+        resolve();
+      };
+      setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref();
+    });
   }
 
   async bind(): Promise<void> {
@@ -82,6 +100,17 @@ export class Wire {
     void loop(this.control, "control");
     void loop(this.stdin, "stdin");
     void this.echoHeartbeats();
+    void this.watchSubscriptions();
+  }
+
+  private async watchSubscriptions(): Promise<void> {
+    try {
+      for await (const [frame] of this.iopub) {
+        if (frame[0] === 1) this.markSubscribed();
+      }
+    } catch (e) {
+      if (!this.closed) log("error", `iopub subscriptions: ${(e as Error).message}`);
+    }
   }
 
   private async echoHeartbeats(): Promise<void> {
@@ -93,7 +122,9 @@ export class Wire {
   }
 
   send(msg: Message): Promise<void> {
-    return this.queues[msg.channel].push(encode(msg, this.signer));
+    const frames = encode(msg, this.signer);
+    if (msg.channel === "iopub" && !this.isSubscribed) return this.subscribed.then(() => this.queues.iopub.push(frames));
+    return this.queues[msg.channel].push(frames);
   }
 
   /** Sends raw frames, for answering a client whose message could not be decoded. */
