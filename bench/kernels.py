@@ -139,10 +139,24 @@ class Kernel:
                 if not self.alive():
                     raise RuntimeError("kernel died before kernel_info_reply")
                 continue
-            # its busy/idle on iopub may be lost (the SUB socket may not be connected yet): not waited for;
-            # later requests skip iopub messages of other parents anyway
-            return time.perf_counter() - self.started, reply["content"]
+            elapsed = time.perf_counter() - self.started
+            self._wait_for_iopub(deadline)
+            return elapsed, reply["content"]
         raise TimeoutError(f"no kernel_info_reply within {timeout:g}s")
+
+    def _wait_for_iopub(self, deadline):
+        """Like jupyter_client's wait_for_ready: the iopub SUB socket may connect only after the kernel's first
+        messages (ZeroMQ's slow joiner), and then a cell's idle status is lost. Ask kernel_info until its busy/idle
+        shows up on iopub (a few ms once connected)."""
+        while time.perf_counter() < deadline:
+            msg_id = self.kc.kernel_info()
+            self._shell_reply(msg_id, TIMEOUT)
+            try:
+                self._iopub_until_idle(msg_id, 0.25)
+                return
+            except TimeoutError:
+                continue
+        raise TimeoutError("iopub never delivered a status message")
 
     def execute(self, code, timeout=TIMEOUT, want_result=False):
         """Round trip of one cell: send execute_request -> execute_reply AND idle status on iopub.
@@ -265,6 +279,7 @@ def measure(name, cwd, cold_runs, cells, rtt_runs):
 
     # 2. a fresh kernel: 200 cells that each declare something new, RSS after, and `1+1` after them
     def declarations(k):
+        check_ok(k.execute("1+1", want_result=True), "2")  # warm-up: a kernel's first-cell loading is not growth
         times = [check_ok(k.execute(f"const v{i} = {i};")) for i in range(cells)]
         check_ok(k.execute(f"v{cells - 1}", want_result=True), str(cells - 1))  # state really persisted
         first, last = statistics.mean(times[:20]), statistics.mean(times[-20:])

@@ -76,6 +76,9 @@ function setup() {
   kernels[0].problem = ours.status === 0 && existsSync(path.join(dataDir, "kernels", "jovial", "kernel.json"))
     ? null : `kernel install failed: ${(ours.stderr || ours.stdout).trim().split("\n")[0]}`;
   kernels[0].version = JSON.parse(readFileSync(path.join(root, "kernel", "package.json"), "utf8")).version;
+  const commit = run("git", ["-C", root, "rev-parse", "--short", "HEAD"]).stdout.trim() || "?";
+  const dirty = run("git", ["-C", root, "status", "--porcelain", "--", "kernel"]).stdout.trim().split("\n").filter(Boolean).length;
+  kernels[0].version += ` (commit ${commit}${dirty ? `, ${dirty} uncommitted change(s) under kernel/` : ""})`;
 
   const tslab = kernels[1];
   tslab.problem = ensurePeer("tslab", () => existsSync(tslabBin), () => run(process.execPath, [tslabBin, "--version"]));
@@ -207,11 +210,14 @@ const METHOD = `## Method
   \`JUPYTER_DATA_DIR\` point at that private folder, so no user kernelspec is used; \`JOVIAL_HISTORY_DIR\` and the
   runtime dir are temporary too; \`DENO_DIR\` is \`bench/.peers/deno-dir\` (kept between runs, like a user's cache).
   Every kernel starts in the same empty working folder.
+- Ours runs from the built \`kernel/dist\` of this checkout; the commit is in the column header.
 - \`bench/kernels.py\` measures one kernel through Debian's \`jupyter_client\` (\`KernelManager\` + blocking client);
   the kernels are measured one after another, never in parallel.
 - **Cold start**: from calling \`km.start_kernel()\` (which writes the connection file and spawns the process) to the
-  first \`kernel_info_reply\` (re-asked every 2 s if unanswered), and to the end of the first \`1+1\` cell. 3 fresh
-  kernels, median.
+  first \`kernel_info_reply\` (re-asked every 2 s if unanswered), and to the end of the first \`1+1\` cell. Between
+  the two, the client asks \`kernel_info\` again until its status shows up on iopub (as jupyter_client's
+  \`wait_for_ready\` does; otherwise ZeroMQ's slow joiner can lose the first cell's messages), which is included
+  in the second number. 3 fresh kernels, median.
 - **Round trip** of a cell: from sending \`execute_request\` until both the \`execute_reply\` and the \`idle\` status
   on iopub have arrived. \`1+1\`: 5 warm-up cells, then 200, median and p95. Typed function: 20 cells
   \`function area_i(r: number): number { return Math.PI * r * r }\` + \`area_i(2)\`, a new name each time, median;
@@ -224,7 +230,8 @@ const METHOD = `## Method
   are medians over the 3 cold starts (a kernel that loads things in the background right after start gives a moving
   number there; the raw values are in \`results.json\`); "after 200 declaring cells" is measured in its own fresh kernel.
 - **Sessions**: besides the 3 cold starts, each kernel is started three more times, fresh, so that one measurement
-  does not inherit the history of another: (a) 200 cells \`const v{i} = {i};\` (their round trips give the first-20 /
+  does not inherit the history of another: (a) one warm-up \`1+1\` (so that a kernel's
+  first-cell loading does not count as growth), 200 cells \`const v{i} = {i};\` (their round trips give the first-20 /
   last-20 means), RSS, then 20 × \`1+1\`; (b) the 200 \`1+1\` round trips; (c) typed function, completion, interrupt.
 - **Interrupt**: \`while (true) {}\`, 0.5 s later \`km.interrupt_kernel()\` (SIGINT for all three kernelspecs), time until
   the \`execute_reply\`; 5 times, median; after each the kernel must still answer \`1+1\` (tslab replies \`abort\` to

@@ -6,5 +6,6 @@ export { open } from "./fits/open.js";
 export { HDUList, type HDUKey } from "./fits/hdulist.js";
 export { HDU, type HDUKind } from "./fits/hdu.js";
 export { Header } from "./fits/header.js";
+export type { ImageArray, PixelArray, DType } from "./fits/image-data.js";
 export { parseCard, type Card, type CardValue } from "./fits/card.js";
 export { FitsError, type FitsErrorCode } from "./fits/errors.js";

@@ -3,7 +3,9 @@
  * `match_header` does; the data stay on disk until asked for.
  */
 import type { Card } from "./card.js";
+import { FitsError } from "./errors.js";
 import { Header } from "./header.js";
+import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
 
 export type HDUKind = "PrimaryHDU" | "GroupsHDU" | "ImageHDU" | "CompImageHDU" | "BinTableHDU" | "TableHDU";
 
@@ -84,6 +86,7 @@ export class HDU {
     readonly dataOffset: number,
     readonly dataSize: number,
     readonly warnings: readonly string[],
+    private readonly source: { path: string; read(offset: number, length: number): Promise<Buffer> },
   ) {
     this.header = kind === "CompImageHDU" ? compressedImageHeader(rawHeader) : rawHeader;
   }
@@ -118,6 +121,30 @@ export class HDU {
   /** Rows of a table HDU (NAXIS2), 0 for images. */
   get rows(): number {
     return this.isImage ? 0 : this.rawHeader.number("NAXIS2", 0);
+  }
+
+  /** The type of the physical values `data()` returns (astropy's dtype, without byte order). */
+  get dtype(): DType | undefined {
+    return this.isImage && this.shape.length > 0 ? scalingOf(this.header).dtype : undefined;
+  }
+
+  /** All the image's physical values, in FITS storage order. */
+  data(): Promise<ImageArray> {
+    return this.section();
+  }
+
+  /**
+   * Part of the image: `start` and `end` (exclusive) per axis in FITS order, 0-based, so a plane of a
+   * cube is `section([0, 0, k], [nx, ny, k + 1])` and the spectrum at (x, y) is `section([x, y, 0], [x + 1, y + 1, nz])`.
+   */
+  section(start?: number[], end?: number[]): Promise<ImageArray> {
+    if (!this.isImage || this.shape.length === 0) {
+      return Promise.reject(new FitsError("EBADHEADER", this.source.path, this.index, this.dataOffset, `${this.kind} ${JSON.stringify(this.name)} has no image data`));
+    }
+    if (this.kind === "CompImageHDU") {
+      return Promise.reject(new FitsError("ENOTSUPPORTED", this.source.path, this.index, this.dataOffset, "reading tile-compressed images is not supported yet"));
+    }
+    return readImage({ path: this.source.path, hdu: this.index, offset: this.dataOffset, read: this.source.read }, this.header, this.shape, start, end);
   }
 
   /** One line of `HDUList.info()`. */

@@ -1,0 +1,143 @@
+/**
+ * Image data as astropy.io.fits gives it: physical values (BSCALE/BZERO applied, the unsigned-integer
+ * conventions recognised, BLANK as NaN), in FITS storage order (NAXIS1 varies fastest), with the
+ * shape in FITS axis order (NAXIS1 first).
+ */
+import { FitsError } from "./errors.js";
+import type { Header } from "./header.js";
+
+export type PixelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+
+export interface ImageArray {
+  /** Axis lengths in FITS order: shape[0] is NAXIS1, the fastest-varying axis. */
+  shape: number[];
+  data: PixelArray;
+}
+
+export type DType = "uint8" | "int8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64" | "float32" | "float64";
+
+interface Scaling {
+  bitpix: number;
+  bscale: number;
+  bzero: number;
+  blank: number | bigint | undefined;
+  /** The type the physical values are given in. */
+  dtype: DType;
+  /** True when values change on the way (scaling or blanks), false for raw and unsigned-offset data. */
+  transforms: boolean;
+}
+
+const RAW_TYPE: Record<number, DType> = { 8: "uint8", 16: "int16", 32: "int32", 64: "int64", [-32]: "float32", [-64]: "float64" };
+const UNSIGNED: Record<number, [number | bigint, DType]> = { 8: [-128, "int8"], 16: [32768, "uint16"], 32: [2147483648, "uint32"], 64: [9223372036854775808n, "uint64"] };
+
+export function scalingOf(header: Header): Scaling {
+  const bitpix = header.number("BITPIX");
+  if (!RAW_TYPE[bitpix]) throw new TypeError(`BITPIX ${bitpix} is not one of 8, 16, 32, 64, -32, -64`);
+  const bscale = header.number("BSCALE", 1);
+  const rawZero = header.get("BZERO", 0);
+  const bzero = Number(rawZero);
+  const blankCard = header.get("BLANK");
+  const blank = bitpix > 0 && (typeof blankCard === "number" || typeof blankCard === "bigint") ? blankCard : undefined;
+  const unsigned = UNSIGNED[bitpix];
+  if (unsigned && bscale === 1 && BigInt(Math.trunc(Number(rawZero))) === BigInt(unsigned[0]) && blank === undefined) {
+    return { bitpix, bscale, bzero, blank, dtype: unsigned[1], transforms: false };
+  }
+  if (bscale === 1 && bzero === 0 && blank === undefined) return { bitpix, bscale, bzero, blank, dtype: RAW_TYPE[bitpix], transforms: false };
+  // astropy: scaled 8- and 16-bit data become float32, wider data float64.
+  const dtype: DType = bitpix === -64 || bitpix === 32 || bitpix === 64 ? "float64" : "float32";
+  return { bitpix, bscale, bzero, blank, dtype, transforms: true };
+}
+
+const CONSTRUCTORS = {
+  uint8: Uint8Array, int8: Int8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array,
+  int64: BigInt64Array, uint64: BigUint64Array, float32: Float32Array, float64: Float64Array,
+} as const;
+
+/** Big-endian bytes (this buffer is reused) to native raw values, swapped in place. */
+function rawValues(bytes: Buffer, bitpix: number): PixelArray {
+  const width = Math.abs(bitpix) / 8;
+  if (width === 2) bytes.swap16();
+  else if (width === 4) bytes.swap32();
+  else if (width === 8) bytes.swap64();
+  const count = bytes.length / width;
+  const Raw = CONSTRUCTORS[RAW_TYPE[bitpix]] as unknown as new (b: ArrayBufferLike, o?: number, n?: number) => PixelArray;
+  if (bytes.byteOffset % width === 0) return new Raw(bytes.buffer, bytes.byteOffset, count);
+  return new Raw(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+}
+
+/** Physical values from raw ones, reusing the raw array where the type allows. */
+export function physical(raw: PixelArray, s: Scaling): PixelArray {
+  if (!s.transforms) {
+    if (s.dtype === RAW_TYPE[s.bitpix]) return raw;
+    // The unsigned conventions flip the sign bit: the same bits, read as the unsigned type.
+    const Out = CONSTRUCTORS[s.dtype] as unknown as new (b: ArrayBufferLike, o: number, n: number) => PixelArray;
+    const out = new Out(raw.buffer, raw.byteOffset, raw.length);
+    if (s.bitpix === 8) {
+      const u = raw as Uint8Array;
+      for (let i = 0; i < u.length; i++) u[i] ^= 0x80;
+    } else if (s.bitpix === 64) {
+      const b = out as BigUint64Array;
+      for (let i = 0; i < b.length; i++) b[i] ^= 0x8000000000000000n;
+    } else {
+      const w = out as Uint16Array | Uint32Array;
+      const flip = s.bitpix === 16 ? 0x8000 : 0x80000000;
+      for (let i = 0; i < w.length; i++) w[i] = (w[i] ^ flip) >>> 0;
+    }
+    return out;
+  }
+  const Out = s.dtype === "float64" ? Float64Array : Float32Array;
+  const out = raw instanceof Out ? raw : new Out(raw.length);
+  const blank = s.blank === undefined ? undefined : Number(s.blank);
+  for (let i = 0; i < raw.length; i++) {
+    const v = Number(raw[i]);
+    out[i] = blank !== undefined && v === blank ? NaN : v * s.bscale + s.bzero;
+  }
+  return out;
+}
+
+export interface DataLocation {
+  path: string;
+  hdu: number;
+  offset: number;
+  read(offset: number, length: number): Promise<Buffer>;
+}
+
+/** Reads `[start, end)` along each axis (FITS order, 0-based), coalescing contiguous rows into one read. */
+export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[]): Promise<ImageArray> {
+  const s = scalingOf(header);
+  const width = Math.abs(s.bitpix) / 8;
+  const lo = start ?? shape.map(() => 0);
+  const hi = end ?? shape.slice();
+  if (lo.length !== shape.length || hi.length !== shape.length) {
+    throw new RangeError(`${where.path}: HDU ${where.hdu}: a section needs ${shape.length} start and end indices, got ${lo.length} and ${hi.length}`);
+  }
+  shape.forEach((n, axis) => {
+    if (!(Number.isInteger(lo[axis]) && Number.isInteger(hi[axis]) && 0 <= lo[axis] && lo[axis] < hi[axis] && hi[axis] <= n)) {
+      throw new RangeError(`${where.path}: HDU ${where.hdu}: section [${lo[axis]}, ${hi[axis]}) is outside axis ${axis + 1} (NAXIS${axis + 1} = ${n})`);
+    }
+  });
+  const outShape = shape.map((_, a) => hi[a] - lo[a]);
+  const total = outShape.reduce((a, b) => a * b, 1);
+  // The longest run of contiguous pixels: whole leading axes, then a partial one.
+  let run = 1;
+  let axis = 0;
+  while (axis < shape.length && lo[axis] === 0 && hi[axis] === shape[axis]) run *= shape[axis++];
+  if (axis < shape.length) run *= outShape[axis++];
+  const bytes = Buffer.allocUnsafe(total * width);
+  const strides = shape.map((_, a) => shape.slice(0, a).reduce((x, y) => x * y, 1));
+  const index = lo.slice();
+  for (let filled = 0; filled < total; filled += run) {
+    let flat = 0;
+    for (let a = 0; a < shape.length; a++) flat += index[a] * strides[a];
+    const chunk = await where.read(where.offset + flat * width, run * width);
+    if (chunk.length !== run * width) {
+      throw new FitsError("ETRUNCATED", where.path, where.hdu, where.offset + flat * width, `the data end after ${chunk.length} of ${run * width} bytes`);
+    }
+    chunk.copy(bytes, filled * width);
+    for (let a = axis; a < shape.length; a++) {
+      if (++index[a] < hi[a]) break;
+      index[a] = lo[a];
+    }
+  }
+  return { shape: outShape, data: physical(rawValues(bytes, s.bitpix), s) };
+}

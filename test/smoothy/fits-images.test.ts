@@ -1,0 +1,85 @@
+// smoothy's image data against astropy's reading (physical values, statistics, samples), and sections.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { FitsError, open, type ImageArray } from "smoothy";
+import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
+
+const test = suite("fits images");
+
+interface HduRef { kind: string; shape?: number[]; dtype?: string; stats?: { n: number; nan: number; min: number; max: number; sum: number }; samples?: Array<[number, number | null]> }
+const references: Array<{ file: string; hdus?: HduRef[] }> = sharedAvailable("FITS image references")
+  ? readdirSync(path.join(FITS_DIR, "reference")).map((f) => JSON.parse(readFileSync(path.join(FITS_DIR, "reference", f), "utf8")))
+  : [];
+
+const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(b));
+
+for (const ref of references) {
+  (ref.hdus ?? []).forEach((expected, index) => {
+    if (!expected.stats || expected.kind === "CompImageHDU") return;
+    test(`${ref.file} HDU ${index}: ${expected.dtype} values as astropy reads them`, async () => {
+      const list = await open(path.join(FITS_DIR, ref.file));
+      try {
+        const hdu = list.get(index);
+        assert.is(hdu.dtype, expected.dtype!.replace(/^[<>]/, "").replace(/^i2$/, "int16").replace(/^f4$/, "float32").replace(/^f8$/, "float64"));
+        const { data, shape } = await hdu.data();
+        assert.equal(shape, expected.shape);
+        let n = 0, nan = 0, min = Infinity, max = -Infinity, sum = 0;
+        for (const raw of data as ArrayLike<number>) {
+          const v = Number(raw);
+          n++;
+          if (Number.isNaN(v)) { nan++; continue; }
+          min = Math.min(min, v); max = Math.max(max, v); sum += v;
+        }
+        const s = expected.stats!;
+        assert.equal([n, nan, min, max], [s.n, s.nan, s.min, s.max]);
+        assert.ok(close(sum, s.sum, 1e-6), `sum ${sum} vs ${s.sum}`);
+        for (const [flat, value] of expected.samples ?? []) {
+          const v = Number(data[flat]);
+          if (value === null) assert.ok(Number.isNaN(v), `sample ${flat} is NaN`);
+          else assert.ok(close(v, value, 1e-7), `sample ${flat}: ${v} vs ${value}`);
+        }
+      } finally {
+        await list.close();
+      }
+    });
+  });
+}
+
+function at(image: ImageArray, index: number[]): number {
+  let flat = 0, stride = 1;
+  index.forEach((i, axis) => { flat += i * stride; stride *= image.shape[axis]; });
+  return Number(image.data[flat]);
+}
+
+test("sections: a plane of a cube, the spectrum at a pixel and a sub-cube equal the same pixels of the whole", async () => {
+  if (!sharedAvailable("sections")) return;
+  const list = await open(path.join(FITS_DIR, "Orion.methanol.cbc.contsub.image.fits"));
+  const hdu = list.get(0);
+  const whole = await hdu.data();
+  const [nx, ny, nz] = whole.shape;
+  const plane = await hdu.section([0, 0, 20, 0], [nx, ny, 21, 1]);
+  assert.equal(plane.shape, [nx, ny, 1, 1]);
+  for (const [x, y] of [[0, 0], [50, 60], [99, 99]]) assert.is(at(plane, [x, y, 0, 0]), at(whole, [x, y, 20, 0]));
+  const spectrum = await hdu.section([50, 60, 0, 0], [51, 61, nz, 1]);
+  assert.equal(spectrum.shape, [1, 1, nz, 1]);
+  for (let z = 0; z < nz; z++) assert.is(at(spectrum, [0, 0, z, 0]), at(whole, [50, 60, z, 0]));
+  const sub = await hdu.section([10, 20, 5, 0], [30, 25, 9, 1]);
+  assert.equal(sub.shape, [20, 5, 4, 1]);
+  assert.is(at(sub, [3, 2, 1, 0]), at(whole, [13, 22, 6, 0]));
+  const outside = await hdu.section([0, 0, 0, 0], [nx + 1, ny, nz, 1]).catch((e) => e);
+  assert.match(String(outside.message), /section \[0, 101\) is outside axis 1 \(NAXIS1 = 100\)/);
+  await list.close();
+});
+
+test("tile-compressed images say they are not readable yet, naming the HDU", async () => {
+  if (!sharedAvailable("compressed")) return;
+  const list = await open(path.join(FITS_DIR, "m13_rice.fits"));
+  const error = await list.get(1).data().catch((e) => e);
+  assert.instance(error, FitsError);
+  assert.match(error.message, /m13_rice\.fits: HDU 1 at byte \d+: reading tile-compressed images is not supported yet/);
+  await list.close();
+});
+
+test.run();
