@@ -4,7 +4,7 @@
 // JUPYTER_PATH, runs bench/kernels.py once per kernel (one at a time) and renders the table into
 // stdout, bench/results.json and bench/README.md.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -167,6 +167,14 @@ function value(raw, key) {
   const v = get(raw, key);
   return typeof v === "number" ? v : { na: "not measured" };
 }
+/** Irregularities behind a number: cells whose idle status never came, values that came after idle. */
+function notes(raw, key) {
+  const section = get(raw, key.split(".")[0]) ?? {};
+  const out = [];
+  if (section.lost_idle) out.push(`${section.lost_idle} idle status${section.lost_idle > 1 ? "es" : ""} never came`);
+  if (section.late_results) out.push(`${section.late_results} results after idle`);
+  return out.length ? ` (${out.join("; ")})` : "";
+}
 const na = (reason) => `n/a (${escape(reason.length > 90 ? reason.slice(0, 87) + "…" : reason)})`;
 
 function render(results) {
@@ -174,7 +182,7 @@ function render(results) {
   const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => " --- ").join("|")}|`];
   for (const row of rows) {
     const vals = Object.fromEntries(kernels.map((k) => [k.name, value(results[k.name], row.key)]));
-    const cells = kernels.map((k) => (typeof vals[k.name] === "number" ? row.fmt(vals[k.name]) : na(vals[k.name].na)));
+    const cells = kernels.map((k) => (typeof vals[k.name] === "number" ? row.fmt(vals[k.name]) + notes(results[k.name], row.key) : na(vals[k.name].na)));
     let verdict = "— (no target)";
     if (row.target) {
       const ours = vals.jovial;
@@ -238,6 +246,8 @@ const METHOD = `## Method
   the cells sent right after; they are retried every 0.1 s and counted). Each request has a
   timeout (30 s; 10 s for the interrupt), so a failing kernel gives "n/a (reason)" rather than a hang; every kernel
   is shut down with \`km.shutdown_kernel(now=True)\`.
+- A cell whose \`execute_reply\` came but whose \`idle\` status did not within 5 s is left out of the timings and
+  counted in the table ("idle status never came"); "results after idle" counts values published after \`idle\`.
 - Nothing else is controlled: other processes on the machine share its cores (the load average before and after the
   run is in the header above), so differences of a few milliseconds are noise.
 - Targets (from the issue): cold start at most half of Deno's; \`1+1\` round trip and completion no slower than the
@@ -246,11 +256,19 @@ const METHOD = `## Method
 `;
 
 // ------------------------------------------------------------------------------------------- main
+/** Newest modification time under kernel/dist: tells whether our kernel was rebuilt while it was measured. */
+const distStamp = () => Math.max(0, ...readdirSync(path.join(root, "kernel", "dist"), { recursive: true })
+  .map((f) => statSync(path.join(root, "kernel", "dist", f)).mtimeMs));
+
 const loadBefore = os.loadavg()[0];
 try {
   setup();
   const results = {};
-  for (const k of kernels) results[k.name] = measure(k);
+  const builtBefore = distStamp();
+  results.jovial = measure(kernels[0]);
+  const rebuilt = distStamp() !== builtBefore;
+  if (rebuilt) log("kernel/dist changed while ours was measured: its numbers may mix two builds");
+  for (const k of kernels.slice(1)) results[k.name] = measure(k);
   const { table, interrupts } = render(results);
   const date = new Date().toISOString();
   const m = machine();
@@ -258,11 +276,12 @@ try {
   const machineLine = `${m.nproc} cores (${m.cpu}), ${m.memory_gb} GB, ${m.os}, Node ${m.node}, jupyter_client ${m.jupyter_client}; ` +
     `load average ${loadBefore.toFixed(2)} before, ${m.load_average_1min.after.toFixed(2)} after`;
   const versions = kernels.map((k) => `${k.title} ${k.version ?? "(not installed)"}`).join(", ");
-  console.log(`${table}\n\nInterrupt replies: ${interrupts}`);
+  const warning = rebuilt ? "\n\n**Warning: kernel/dist was rebuilt while our kernel was measured; its numbers may mix two builds.**" : "";
+  console.log(`${table}\n\nInterrupt replies: ${interrupts}${warning}`);
   writeFileSync(path.join(bench, "results.json"), JSON.stringify({ date, machine: m,
     versions: Object.fromEntries(kernels.map((k) => [k.name, k.version ?? null])),
     problems: Object.fromEntries(kernels.map((k) => [k.name, k.problem ?? null])),
-    table, interrupts, raw: results }, null, 2) + "\n");
+    table, interrupts, kernel_rebuilt_during_run: rebuilt, raw: results }, null, 2) + "\n");
   writeFileSync(path.join(bench, "README.md"), `# Benchmarks
 
 Our TypeScript kernel beside [tslab](https://github.com/yunabe/tslab) and Deno's built-in Jupyter kernel, measured
@@ -273,7 +292,7 @@ Run on ${date.slice(0, 16).replace("T", " ")} UTC; ${machineLine}. Versions: ${v
 
 ${table}
 
-Interrupt replies (status of each \`execute_reply\`): ${interrupts}.
+Interrupt replies (status of each \`execute_reply\`): ${interrupts}.${warning}
 
 ${METHOD}`);
   log("wrote bench/results.json and bench/README.md");

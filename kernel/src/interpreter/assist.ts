@@ -79,19 +79,14 @@ export function inspect(program: CellProgram, code: string, cursorPos: number, d
   // A cursor just after a name (`Math.floor|`) inspects that name.
   if (cursor > 0 && !IDENTIFIER_CHAR.test(code[cursor] ?? "") && IDENTIFIER_CHAR.test(code[cursor - 1])) cursor--;
   const { service, fileName } = program.withPending(code);
-  let info = service.getQuickInfoAtPosition(fileName, cursor);
+  const info = service.getQuickInfoAtPosition(fileName, cursor);
   if (!info) return { found: false, data: {}, metadata: {} };
-  // A name from an earlier cell: show its declaration there, with its doc comment.
-  let definition = service.getDefinitionAtPosition(fileName, cursor)?.[0];
-  const site = definition && program.declarationSite(definition.fileName, definition.textSpan.start);
-  if (site) {
-    info = service.getQuickInfoAtPosition(site.fileName, site.position) ?? info;
-    definition = undefined;
-  }
+  const definition = detailLevel > 0 ? service.getDefinitionAtPosition(fileName, cursor)?.[0] : undefined;
   const signature = ts.displayPartsToString(info.displayParts);
   const doc = ts.displayPartsToString(info.documentation);
   const tags = (info.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`.trim());
-  const where = detailLevel > 0 && definition && !definition.fileName.includes("__jovial_") ? `Defined in ${definition.fileName}` : "";
+  // Names of earlier cells are declared in the notebook's scope file, which is nowhere on disk.
+  const where = definition && !definition.fileName.includes("__jovial_") ? `Defined in ${definition.fileName}` : "";
   const plain = [signature, doc, ...tags, where].filter(Boolean).join("\n\n");
   const markdown = ["```typescript\n" + signature + "\n```", doc, ...tags.map((t) => `*${t}*`), where].filter(Boolean).join("\n\n");
   return { found: true, data: { "text/plain": plain, "text/markdown": markdown }, metadata: {} };

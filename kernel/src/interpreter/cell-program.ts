@@ -1,8 +1,9 @@
 /**
- * The notebook as a TypeScript program, for the language service: every cell that ran is a module of
- * its own, and one ambient file declares each name of earlier cells with the type its latest cell gave
- * it. Modules keep each cell's scope apart, so re-declaring `const x` in a later cell is no error,
- * and a new cell costs the checker the same however long the notebook grows.
+ * The notebook as a TypeScript program, for the language service. Its files stay the same from cell
+ * to cell: the standard library and Node's types, the kernel's globals, the notebook's scope (one
+ * ambient file, see scope.ts) and the pending cell, a module. So the program is rebuilt with full
+ * structure reuse for each cell, whatever the notebook's length. The same program emits the cell's
+ * JavaScript (through the transformer in transpile.ts) and its declarations (for the scope).
  *
  * The only glue in a cell is an `export` appended after the user's text, never before it, so
  * positions in the cell are positions in the file: diagnostics, completions and hovers need no mapping.
@@ -14,6 +15,8 @@ import path from "node:path";
 import ts = require("typescript");
 import { topLevelDeclarations, type Declaration } from "./declarations.js";
 import { kernelRoot } from "./paths.js";
+import { importModuleText, NotebookScope } from "./scope.js";
+import { globalScopeTransformer, wrapObjectLiteral } from "./transpile.js";
 
 interface VirtualFile {
   text: string;
@@ -34,6 +37,14 @@ export interface CheckResult {
   declarations: Declaration[];
 }
 
+export interface CompiledCell {
+  /** A script for `vm`, in the shape transpile.ts describes. */
+  code: string;
+  sourceMap: string;
+  /** The cell's declarations, for the scope of later cells. */
+  dts: string;
+}
+
 const require = createRequire(import.meta.url);
 
 export const compilerOptions: ts.CompilerOptions = {
@@ -52,7 +63,13 @@ export const compilerOptions: ts.CompilerOptions = {
   resolveJsonModule: true,
   allowImportingTsExtensions: true,
   skipLibCheck: true,
-  noEmit: true,
+  // Emit is in memory only: JavaScript with a source map for running, declarations for the scope.
+  declaration: true,
+  sourceMap: true,
+  noEmitOnError: false,
+  useDefineForClassFields: true,
+  // Do not look for @typescript/lib-* packages in every node_modules on every program rebuild.
+  libReplacement: false,
 };
 
 /** The kernel's own declarations of the notebook globals (`display`, `input`, …). */
@@ -60,12 +77,13 @@ const GLOBALS_FILE = path.join(kernelRoot, "types", "notebook.d.ts");
 
 export class CellProgram {
   private readonly files = new Map<string, VirtualFile>();
-  private cellCounter = 0;
-  /** For each name earlier cells declared: the cell module that declared it last, and how. */
-  private readonly owners = new Map<string, { file: string; declaration: Declaration }>();
+  private importCounter = 0;
+  private readonly scope = new NotebookScope();
+  /** Whether the pending cell was wrapped in parentheses (an object literal), shifting line 1 by one. */
+  private pendingWrapped = false;
   private readonly service: ts.LanguageService;
   private readonly pendingFile: string;
-  /** Ambient declarations of the names earlier cells declared (a .d.ts, so a script, so global). */
+  /** The notebook's scope: a .d.ts, so a script, so global to every cell. */
   private readonly scopeFile: string;
   private roots: string[];
   private diskCache = new Map<string, unknown>();
@@ -77,7 +95,8 @@ export class CellProgram {
     this.pendingFile = path.join(cwd, "__jovial_pending__.ts");
     this.scopeFile = path.join(cwd, "__jovial_scope__.d.ts");
     this.files.set(this.scopeFile, { text: "", version: 1 });
-    this.roots = [GLOBALS_FILE, this.scopeFile];
+    this.roots = [GLOBALS_FILE, this.scopeFile, this.pendingFile];
+    this.files.set(this.pendingFile, { text: "export {};", version: 1 });
     this.resolutionCache = ts.createModuleResolutionCache(cwd, (f) => f, compilerOptions);
     this.service = ts.createLanguageService(this.host(), ts.createDocumentRegistry());
   }
@@ -145,102 +164,83 @@ export class CellProgram {
     };
   }
 
-  /** What is appended to a cell: it exports everything it declares, for the scope file to point at. */
-  private glue(declarations: Declaration[]): string {
-    const exports = declarations.filter((d) => !d.exported).map((d) => d.name);
-    return `\n;export { ${exports.join(", ")} };`;
-  }
-
-  /**
-   * The scope of the notebook: one ambient declaration per name earlier cells declared, typed by the
-   * cell that declared it last. A cell is a module, so its own declarations shadow these.
-   */
-  private scopeText(): string {
-    const lines: string[] = [];
-    for (const [name, { file, declaration }] of this.owners) {
-      const from = JSON.stringify("./" + path.basename(file, ".ts"));
-      const member = JSON.stringify(name);
-      if (declaration.kind === "mutable") lines.push(`declare var ${name}: (typeof import(${from}))[${member}];`);
-      else if (declaration.kind === "value") lines.push(`declare const ${name}: (typeof import(${from}))[${member}];`);
-      if (declaration.kind !== "mutable" && declaration.typeLike !== false) lines.push(`type ${name} = import(${from}).${name};`);
-    }
-    return lines.join("\n");
-  }
-
-  private setFile(file: string, code: string): { declarations: Declaration[]; source: ts.SourceFile } {
-    const source = ts.createSourceFile(file, code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-    const declarations = topLevelDeclarations(source);
+  private setFile(file: string, text: string): void {
     const previous = this.files.get(file);
-    this.files.set(file, { text: code + this.glue(declarations), version: (previous?.version ?? 0) + 1 });
+    if (previous?.text === text) return;
+    this.files.set(file, { text, version: (previous?.version ?? 0) + 1 });
     if (!this.roots.includes(file)) this.roots = [...this.roots, file];
+  }
+
+  /** Makes `code` the pending cell: it exports every name it declares, for its declaration emit. */
+  private setPending(code: string): { declarations: Declaration[]; source: ts.SourceFile } {
+    const text = wrapObjectLiteral(code);
+    this.pendingWrapped = text !== code;
+    const source = ts.createSourceFile(this.pendingFile, code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    const declarations = topLevelDeclarations(source);
+    const exports = declarations.filter((d) => !d.exported).map((d) => d.name);
+    this.setFile(this.pendingFile, `${text}\n;export { ${exports.join(", ")} };`);
     return { declarations, source };
   }
 
-  /** Type-checks a cell as the next one, without committing it. */
-  check(code: string): CheckResult {
-    const { declarations, source } = this.setFile(this.pendingFile, code);
-    let raw = this.diagnosticsOf(this.pendingFile);
+  /** Checks a cell as the next one, without committing it: syntax always, types when asked. */
+  check(code: string, options: { types: boolean } = { types: true }): CheckResult {
+    const { declarations, source } = this.setPending(code);
+    let raw = this.diagnosticsOf(options.types);
     if (raw.some((d) => d.code === 2307 /* Cannot find module */)) {
       this.refreshDisk();
-      raw = this.diagnosticsOf(this.pendingFile);
+      raw = this.diagnosticsOf(options.types);
     }
-    const diagnostics = raw.map((d) => toCellDiagnostic(d, source, code.length));
-    return { diagnostics, declarations };
+    const shift = this.pendingWrapped ? 1 : 0;
+    return { diagnostics: raw.map((d) => toCellDiagnostic(d, source, code.length, shift)), declarations };
   }
 
-  private diagnosticsOf(file: string): ts.Diagnostic[] {
-    const syntactic = this.service.getSyntacticDiagnostics(file);
-    if (syntactic.length > 0) return syntactic;
-    return this.service.getSemanticDiagnostics(file).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  private diagnosticsOf(types: boolean): ts.Diagnostic[] {
+    const syntactic = this.service.getSyntacticDiagnostics(this.pendingFile);
+    if (syntactic.length > 0 || !types) return syntactic;
+    return this.service.getSemanticDiagnostics(this.pendingFile).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  }
+
+  /** The pending cell's script, source map and declarations, from the program that checked it. */
+  compile(): CompiledCell {
+    const program = this.service.getProgram()!;
+    const source = program.getSourceFile(this.pendingFile)!;
+    const out: CompiledCell = { code: "", sourceMap: "", dts: "" };
+    program.emit(
+      source,
+      (name, text) => {
+        if (name.endsWith(".d.ts")) out.dts = text;
+        else if (name.endsWith(".map")) out.sourceMap = text;
+        else if (name.endsWith(".js")) out.code = text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+      },
+      undefined,
+      false,
+      { after: [globalScopeTransformer] },
+    );
+    return out;
   }
 
   /**
-   * Makes a cell that ran part of the notebook's history, so later cells see its declarations. Cells
+   * Makes a cell that ran part of the notebook's scope, so later cells see its declarations. Cells
    * that failed to check are never committed; cells that threw at run time are, as their names exist.
    */
-  commit(code: string): void {
-    const source = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-    const declarations = topLevelDeclarations(source);
-    // A cell that declares nothing (most cells: expressions, prints, plots) adds nothing to the scope.
-    if (declarations.length === 0) return;
-    const file = path.join(this.cwd, `__jovial_cell_${++this.cellCounter}__.ts`);
-    this.setFile(file, code);
-    for (const declaration of declarations) {
-      const previous = this.owners.get(declaration.name);
-      this.owners.delete(declaration.name); // the newest last, as the scope file will list them
-      this.owners.set(declaration.name, { file, declaration });
-      if (previous && ![...this.owners.values()].some((o) => o.file === previous.file)) this.forget(previous.file);
+  commit(code: string, dts: string): void {
+    const source = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    const imports = importModuleText(source);
+    let specifier: string | undefined;
+    if (imports) {
+      specifier = `./__jovial_imports_${++this.importCounter}__`;
+      this.setFile(path.join(this.cwd, `${specifier.slice(2)}.ts`), imports.text);
     }
-    const scope = this.files.get(this.scopeFile);
-    this.files.set(this.scopeFile, { text: this.scopeText(), version: (scope?.version ?? 0) + 1 });
+    this.scope.add(dts, imports && specifier ? { specifier, names: imports.names } : undefined);
+    this.setFile(this.scopeFile, this.scope.text());
+    // Import modules whose every name a later cell declared again are out of the program.
+    const used = this.scope.referencedSpecifiers();
+    for (const file of this.roots) {
+      const base = path.basename(file, ".ts");
+      if (base.startsWith("__jovial_imports_") && !used.has(`./${base}`)) this.forget(file);
+    }
   }
 
-  /**
-   * Where an earlier cell declared `name`, for hovers: the scope file only re-declares names, the doc
-   * comments and the real signature are at the declaration in its cell.
-   */
-  declarationSite(fileName: string, position: number): { fileName: string; position: number } | undefined {
-    if (fileName !== this.scopeFile) return undefined;
-    const text = this.files.get(this.scopeFile)?.text ?? "";
-    const name = /(?:declare (?:var|const)|type) ([\w$]+)/.exec(text.slice(text.lastIndexOf("\n", position) + 1))?.[1];
-    const owner = name ? this.owners.get(name) : undefined;
-    if (!name || !owner) return undefined;
-    const source = ts.createSourceFile(owner.file, this.files.get(owner.file)?.text ?? "", ts.ScriptTarget.ES2022, true);
-    let found: number | undefined;
-    const visit = (node: ts.Node) => {
-      if (found !== undefined) return;
-      const declName = (node as ts.NamedDeclaration).name;
-      if (declName && ts.isIdentifier(declName) && declName.text === name && node.parent && (ts.isSourceFile(node.parent) || ts.isVariableDeclarationList(node.parent))) {
-        found = declName.getStart(source);
-      } else if (ts.isSourceFile(node) || ts.isVariableStatement(node) || ts.isVariableDeclarationList(node)) {
-        ts.forEachChild(node, visit);
-      }
-    };
-    visit(source);
-    return found === undefined ? undefined : { fileName: owner.file, position: found };
-  }
-
-  /** A cell whose every name a later cell declared again is out of the program: it cannot be reached. */
   private forget(file: string): void {
     this.files.delete(file);
     this.roots = this.roots.filter((f) => f !== file);
@@ -252,14 +252,16 @@ export class CellProgram {
     return { service: this.service, fileName: this.pendingFile };
   }
 
+
+
   dispose(): void {
     this.service.dispose();
   }
 }
 
-function toCellDiagnostic(d: ts.Diagnostic, source: ts.SourceFile, cellLength: number): CellDiagnostic {
+function toCellDiagnostic(d: ts.Diagnostic, source: ts.SourceFile, cellLength: number, shift: number): CellDiagnostic {
   // Errors inside the appended glue (a conflict with an earlier cell) are reported at the cell's end.
-  const start = Math.min(d.start ?? 0, cellLength);
+  const start = Math.max(0, Math.min((d.start ?? 0) - shift, cellLength));
   const { line, character } = source.getLineAndCharacterOfPosition(start);
   return {
     line: line + 1,

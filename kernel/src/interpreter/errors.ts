@@ -59,17 +59,21 @@ export class CellScripts {
   }
 }
 
+/** Syntax errors (TypeScript's codes below 2000) are SyntaxErrors; the rest are type errors. */
 export function typeErrorReport(label: string, code: string, diagnostics: CellDiagnostic[]): ErrorReport {
   const lines = code.split("\n");
+  const syntax = diagnostics.every((d) => d.code < 2000);
+  const ename = syntax ? "SyntaxError" : "TSError";
+  const what = syntax ? "syntax error" : "type error";
   // Front ends show only the traceback, so it starts with the error's name as a stack does.
-  const traceback: string[] = [`TSError: ${diagnostics.length} type error${diagnostics.length === 1 ? "" : "s"} in ${label}`];
+  const traceback: string[] = [`${ename}: ${diagnostics.length} ${what}${diagnostics.length === 1 ? "" : "s"} in ${label}`];
   for (const d of diagnostics) {
     traceback.push(`${label}:${d.line}:${d.column} - ${d.category} TS${d.code}: ${d.message}`);
     const source = lines[d.line - 1];
     if (source !== undefined) traceback.push(`    ${source}`, `    ${" ".repeat(d.column - 1)}^`);
   }
-  traceback.push("", "The cell did not run. Put `// @ts-nocheck` on its first line to run it despite type errors.");
+  traceback.push("", syntax ? "The cell did not run." : "The cell did not run. Put `// @ts-nocheck` on its first line to run it despite type errors.");
   const first = diagnostics[0];
   const count = diagnostics.length === 1 ? "" : ` (and ${diagnostics.length - 1} more)`;
-  return { ename: "TSError", evalue: `${label}:${first.line}:${first.column}: ${first.message}${count}`, traceback };
+  return { ename, evalue: `${label}:${first.line}:${first.column}: ${first.message}${count}`, traceback };
 }

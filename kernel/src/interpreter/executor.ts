@@ -7,7 +7,6 @@ import { CellScripts, typeErrorReport } from "./errors.js";
 import { InterruptedError, type Interrupts } from "./interrupts.js";
 import { bundleOf } from "./mime.js";
 import { PHASE, type ExecuteOrder, type ExecuteOutcome } from "./protocol.js";
-import { CellSyntaxError, transpileCell } from "./transpile.js";
 
 export interface ExecutorSettings {
   /** Kernel-wide: check types before running (a cell opts out with `// @ts-nocheck`). */
@@ -32,22 +31,15 @@ export class Executor {
     const interruptsAtStart = this.interruptRequests();
     try {
       this.setPhase(PHASE.checking);
-      if (this.settings.typeCheck) {
-        const { diagnostics } = this.program().check(order.code);
-        const errors = diagnostics.filter((d) => d.category === "error");
-        if (errors.length > 0) return { status: "error", ...typeErrorReport(label, order.code, errors) };
-      }
-      let compiled;
-      try {
-        compiled = transpileCell(order.code, fileName);
-      } catch (e) {
-        if (!(e instanceof CellSyntaxError)) throw e;
-        return { status: "error", ename: "SyntaxError", evalue: e.message, traceback: [`${label}:${e.line}:${e.column} - SyntaxError: ${e.message}`] };
-      }
+      const program = this.program();
+      const { diagnostics } = program.check(order.code, { types: this.settings.typeCheck });
+      const errors = diagnostics.filter((d) => d.category === "error");
+      if (errors.length > 0) return { status: "error", ...typeErrorReport(label, order.code, errors) };
+      const compiled = program.compile();
       this.scripts.register(fileName, label, compiled.sourceMap);
       const script = new vm.Script(compiled.code, { filename: fileName });
       this.setPhase(PHASE.running);
-      this.program().commit(order.code);
+      program.commit(order.code, compiled.dts);
       // The cell starts in a task of its own, so that if the host has to terminate it, the await
       // below, which was set up before, is not terminated with it.
       const run = new Promise<{ value?: unknown } | undefined>((resolve, reject) => {

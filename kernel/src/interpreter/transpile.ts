@@ -16,20 +16,8 @@
 import ts = require("typescript");
 import { bindingNames } from "./declarations.js";
 
-export interface TranspiledCell {
-  code: string;
-  sourceMap: string;
-}
-
 /** The global through which cells reach the kernel: imports and the like. */
 export const RUNTIME = "__jovial";
-
-export class CellSyntaxError extends Error {
-  constructor(message: string, readonly line: number, readonly column: number) {
-    super(message);
-    this.name = "SyntaxError";
-  }
-}
 
 const f = ts.factory;
 
@@ -80,7 +68,7 @@ function withoutExport<T extends ts.FunctionDeclaration | ts.ClassDeclaration>(n
 }
 
 /** Rewrites the statements of a cell (already plain JavaScript) into the shape described above. */
-function globalScopeTransformer(context: ts.TransformationContext): ts.Transformer<ts.SourceFile> {
+export function globalScopeTransformer(context: ts.TransformationContext): ts.Transformer<ts.SourceFile> {
   void context;
   return (source) => {
     const hoisted = new Set<string>();
@@ -144,8 +132,8 @@ function globalScopeTransformer(context: ts.TransformationContext): ts.Transform
             keep(f.createExpressionStatement(f.createAssignment(f.createIdentifier(el.name.text), access)), el);
           }
         }
-      } else if (ts.isExportDeclaration(statement)) {
-        continue; // `export { x }` in a cell has nothing to export to.
+      } else if (ts.isExportDeclaration(statement) || ts.isEmptyStatement(statement)) {
+        continue; // `export { x }` in a cell has nothing to export to (the kernel appends one).
       } else if (ts.isExportAssignment(statement)) {
         keep(f.createExpressionStatement(statement.expression), statement);
       } else {
@@ -155,7 +143,8 @@ function globalScopeTransformer(context: ts.TransformationContext): ts.Transform
 
     // Only an expression the user wrote is the cell's value; a declaration turned assignment is not.
     const last = body[body.length - 1];
-    if (last && ts.isExpressionStatement(last) && ts.isExpressionStatement(source.statements[source.statements.length - 1] ?? last)) {
+    const userStatements = source.statements.filter((s) => !ts.isExportDeclaration(s) && !ts.isEmptyStatement(s));
+    if (last && ts.isExpressionStatement(last) && ts.isExpressionStatement(userStatements[userStatements.length - 1] ?? last)) {
       const boxed = f.createObjectLiteralExpression([f.createPropertyAssignment("value", last.expression)]);
       body[body.length - 1] = ts.setTextRange(f.createReturnStatement(boxed), last);
     }
@@ -179,38 +168,11 @@ function globalScopeTransformer(context: ts.TransformationContext): ts.Transform
 }
 
 /** `{ a: 1 }` alone in a cell is an object to show, not a block with a label (as in Node's REPL). */
-function wrapObjectLiteral(code: string): string {
+export function wrapObjectLiteral(code: string): string {
   const trimmed = code.trim();
   if (!/^\{/.test(trimmed) || /;\s*$/.test(trimmed)) return code;
   const wrapped = `(${code}\n)`;
   const probe = ts.createSourceFile("probe.ts", wrapped, ts.ScriptTarget.ES2022);
   const diagnostics = (probe as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics;
   return diagnostics.length === 0 && probe.statements.length === 1 ? wrapped : code;
-}
-
-export function transpileCell(code: string, fileName: string): TranspiledCell {
-  const output = ts.transpileModule(wrapObjectLiteral(code), {
-    fileName: fileName.replace(/\.js$/, ".ts"),
-    reportDiagnostics: true,
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      sourceMap: true,
-      inlineSources: false,
-      esModuleInterop: true,
-      useDefineForClassFields: true,
-      experimentalDecorators: false,
-      // Keep imports that no later line of this cell uses: later cells will. Named imports become
-      // property reads, so an import of something that is only a type reads undefined, harmlessly.
-      verbatimModuleSyntax: true,
-    },
-    transformers: { after: [globalScopeTransformer] },
-  });
-  const syntaxError = output.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
-  if (syntaxError && syntaxError.file && syntaxError.start !== undefined) {
-    const { line, character } = syntaxError.file.getLineAndCharacterOfPosition(syntaxError.start);
-    throw new CellSyntaxError(ts.flattenDiagnosticMessageText(syntaxError.messageText, "\n"), line + 1, character + 1);
-  }
-  // transpileModule appends a sourceMappingURL comment that would point at a file that does not exist.
-  return { code: output.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), sourceMap: output.sourceMapText ?? "" };
 }
