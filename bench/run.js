@@ -172,7 +172,7 @@ function notes(raw, key) {
   const section = get(raw, key.split(".")[0]) ?? {};
   const out = [];
   if (section.lost_idle) out.push(`${section.lost_idle} idle status${section.lost_idle > 1 ? "es" : ""} never came`);
-  if (section.late_results) out.push(`${section.late_results} results after idle`);
+  if (section.late_results) out.push(`${section.late_results} result${section.late_results > 1 ? "s" : ""} after idle`);
   return out.length ? ` (${out.join("; ")})` : "";
 }
 const na = (reason) => `n/a (${escape(reason.length > 90 ? reason.slice(0, 87) + "…" : reason)})`;
@@ -240,7 +240,8 @@ const METHOD = `## Method
 - **Sessions**: besides the 3 cold starts, each kernel is started three more times, fresh, so that one measurement
   does not inherit the history of another: (a) one warm-up \`1+1\` (so that a kernel's
   first-cell loading does not count as growth), 200 cells \`const v{i} = {i};\` (their round trips give the first-20 /
-  last-20 means), RSS, then 20 × \`1+1\`; (b) the 200 \`1+1\` round trips; (c) typed function, completion, interrupt.
+  last-20 means), RSS, then 20 × \`1+1\`; (b) the 200 \`1+1\` round trips; (c) typed function (its first cell is the kernel's first cell and pays any
+  first-cell loading: the median leaves it out, \`max_s\` in \`results.json\` shows it), completion, interrupt.
 - **Interrupt**: \`while (true) {}\`, 0.5 s later \`km.interrupt_kernel()\` (SIGINT for all three kernelspecs), time until
   the \`execute_reply\`; 5 times, median; after each the kernel must still answer \`1+1\` (tslab replies \`abort\` to
   the cells sent right after; they are retried every 0.1 s and counted). Each request has a

@@ -34,7 +34,7 @@ export interface Exchange {
 export function testJupyterHome(): { dir: string; env: Record<string, string>; cleanup(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "jovial-test-"));
   installKernelspec({ name: "jovial", location: { prefix: dir } });
-  const env = { JUPYTER_PATH: path.join(dir, "share", "jupyter"), JOVIAL_HISTORY_DIR: path.join(dir, "history"), JUPYTER_RUNTIME_DIR: path.join(dir, "runtime") };
+  const env = { JUPYTER_PATH: path.join(dir, "share", "jupyter"), JOVIAL_HISTORY_DIR: path.join(dir, "history"), JUPYTER_RUNTIME_DIR: path.join(dir, "runtime"), JOVIAL_CACHE_DIR: path.join(dir, "cache") };
   return { dir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

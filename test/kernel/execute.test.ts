@@ -157,4 +157,10 @@ test("require, __dirname and process work as in a script in the notebook's folde
   assert.is(resultText(await ok("require('node:path').basename(__dirname) + ' ' + (process.cwd() === __dirname)")), "'notebooks true'");
 });
 
+test("the kernel keeps a V8 code cache of TypeScript for its next start", async () => {
+  const { readdirSync } = await import("node:fs");
+  const files = readdirSync(path.join(home.dir, "cache"));
+  assert.equal(files.filter((f) => /^typescript-5\.9\.\d+-node-v\d+.*\.v8cache$/.test(f)).length, 1, files.join(", "));
+});
+
 test.run();

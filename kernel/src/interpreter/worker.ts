@@ -2,6 +2,8 @@
  * The interpreter's thread. User code runs here, never on the thread that serves the sockets, so the
  * heartbeat and interrupts are answered while a cell spins.
  */
+// First: loads TypeScript with its code cache before any module below requires it.
+import { saveTypeScriptCache } from "./typescript-cache.js";
 import process from "node:process";
 import { parentPort, workerData } from "node:worker_threads";
 import { complete, inspect, isComplete } from "./assist.js";
@@ -83,4 +85,7 @@ port.on("message", async (message: ToWorker) => {
 
 port.postMessage({ type: "ready" });
 // Parse the standard library and Node's types while nobody is waiting, so the first cell is quick.
-setTimeout(() => getProgram().warmUp(), 0);
+setTimeout(() => {
+  getProgram().warmUp();
+  saveTypeScriptCache();
+}, 0);
