@@ -9,3 +9,5 @@ export { Header } from "./fits/header.js";
 export type { ImageArray, PixelArray, DType } from "./fits/image-data.js";
 export { parseCard, type Card, type CardValue } from "./fits/card.js";
 export { FitsError, type FitsErrorCode } from "./fits/errors.js";
+export { WCS, WcsError } from "./wcs/wcs.js";
+export { formatCard } from "./fits/card.js";

@@ -90,3 +90,27 @@ export function parseCard(image: string): Card {
   const parsed = parseValueField(image.slice(10));
   return { keyword, value: parsed.value, comment: parsed.comment, image, ...(parsed.error ? { unparsable: parsed.error } : {}) };
 }
+
+function formatValue(value: CardValue): string {
+  if (value === null) return "";
+  if (typeof value === "boolean") return (value ? "T" : "F").padStart(20);
+  if (typeof value === "string") return `'${value.replace(/'/g, "''").padEnd(8)}'`;
+  if (typeof value === "bigint") return value.toString().padStart(20);
+  if (Array.isArray(value)) return `(${value.map((v) => formatNumber(v)).join(", ")})`.padStart(20);
+  return formatNumber(value).padStart(20);
+}
+
+function formatNumber(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
+  const text = String(n).toUpperCase();
+  return text.includes(".") || text.includes("E") ? text : `${text}.0`;
+}
+
+/** An 80-character image for a card made in code (FITS standard 4.2 fixed format where it fits). */
+export function formatCard(card: Pick<Card, "keyword" | "value" | "comment">): string {
+  if (COMMENTARY.has(card.keyword)) return `${card.keyword.padEnd(8)}${card.comment}`.slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
+  const head = card.keyword.length > 8 ? `HIERARCH ${card.keyword} = ` : `${card.keyword.padEnd(8)}= `;
+  const value = formatValue(card.value);
+  const comment = card.comment ? ` / ${card.comment}` : "";
+  return `${head}${value}${comment}`.slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
+}

@@ -6,6 +6,7 @@ import type { Card } from "./card.js";
 import { FitsError } from "./errors.js";
 import { Header } from "./header.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
+import { WCS } from "../wcs/wcs.js";
 
 export type HDUKind = "PrimaryHDU" | "GroupsHDU" | "ImageHDU" | "CompImageHDU" | "BinTableHDU" | "TableHDU";
 
@@ -145,6 +146,11 @@ export class HDU {
       return Promise.reject(new FitsError("ENOTSUPPORTED", this.source.path, this.index, this.dataOffset, "reading tile-compressed images is not supported yet"));
     }
     return readImage({ path: this.source.path, hdu: this.index, offset: this.dataOffset, read: this.source.read }, this.header, this.shape, start, end);
+  }
+
+  /** The image's world coordinates (primary description, or alternate `key`), through wcslib. */
+  wcs(key?: string): WCS {
+    return WCS.fromHeader(this.header, { key, naxis: this.shape });
   }
 
   /** One line of `HDUList.info()`. */
