@@ -60,7 +60,7 @@ test("random headers: WCS objects or WcsErrors, nothing else", () => {
 });
 
 test("raw addon arguments of the wrong kind are TypeErrors", async () => {
-  const { wcslib } = await import("../../smoothy/src/wcs/native.ts");
+  const { wcslib } = await import("../../smoothy/src/native/wcslib.ts");
   const addon = wcslib();
   assert.throws(() => addon.parseHeader(42 as unknown as string, []), /parseHeader\(header: string/);
   assert.throws(() => addon.parseHeader("short", []), /whole 80-character cards/);

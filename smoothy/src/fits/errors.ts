@@ -1,5 +1,5 @@
 /** Errors of the FITS layer: each names the file, the HDU, the byte offset and the cause. */
-export type FitsErrorCode = "ETRUNCATED" | "ENOEND" | "ENOTFITS" | "EBADHEADER" | "ENOHDU" | "ENOTSUPPORTED";
+export type FitsErrorCode = "ETRUNCATED" | "ENOEND" | "ENOTFITS" | "EBADHEADER" | "ENOHDU" | "ENOTSUPPORTED" | "EBADDATA";
 
 export class FitsError extends Error {
   constructor(

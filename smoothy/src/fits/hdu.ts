@@ -5,6 +5,7 @@
 import type { Card } from "./card.js";
 import { FitsError } from "./errors.js";
 import { Header } from "./header.js";
+import { readCompressed } from "./compressed.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
 import { WCS } from "../wcs/wcs.js";
 
@@ -142,10 +143,9 @@ export class HDU {
     if (!this.isImage || this.shape.length === 0) {
       return Promise.reject(new FitsError("EBADHEADER", this.source.path, this.index, this.dataOffset, `${this.kind} ${JSON.stringify(this.name)} has no image data`));
     }
-    if (this.kind === "CompImageHDU") {
-      return Promise.reject(new FitsError("ENOTSUPPORTED", this.source.path, this.index, this.dataOffset, "reading tile-compressed images is not supported yet"));
-    }
-    return readImage({ path: this.source.path, hdu: this.index, offset: this.dataOffset, read: this.source.read }, this.header, this.shape, start, end);
+    const where = { path: this.source.path, hdu: this.index, offset: this.dataOffset };
+    if (this.kind === "CompImageHDU") return readCompressed(where, this.header, this.shape, start, end);
+    return readImage({ ...where, read: this.source.read }, this.header, this.shape, start, end);
   }
 
   /** The image's world coordinates (primary description, or alternate `key`), through wcslib. */

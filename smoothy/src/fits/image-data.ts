@@ -95,6 +95,8 @@ export function physical(raw: PixelArray, s: Scaling): PixelArray {
   return out;
 }
 
+export const TYPED_ARRAYS = CONSTRUCTORS;
+
 export interface DataLocation {
   path: string;
   hdu: number;
@@ -102,10 +104,8 @@ export interface DataLocation {
   read(offset: number, length: number): Promise<Buffer>;
 }
 
-/** Reads `[start, end)` along each axis (FITS order, 0-based), coalescing contiguous rows into one read. */
-export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[]): Promise<ImageArray> {
-  const s = scalingOf(header);
-  const width = Math.abs(s.bitpix) / 8;
+/** Checked `[start, end)` per axis (FITS order, 0-based); the whole image when not given. */
+export function sectionBounds(where: { path: string; hdu: number }, shape: number[], start?: number[], end?: number[]): [number[], number[]] {
   const lo = start ?? shape.map(() => 0);
   const hi = end ?? shape.slice();
   if (lo.length !== shape.length || hi.length !== shape.length) {
@@ -116,6 +116,14 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
       throw new RangeError(`${where.path}: HDU ${where.hdu}: section [${lo[axis]}, ${hi[axis]}) is outside axis ${axis + 1} (NAXIS${axis + 1} = ${n})`);
     }
   });
+  return [lo, hi];
+}
+
+/** Reads `[start, end)` along each axis (FITS order, 0-based), coalescing contiguous rows into one read. */
+export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[]): Promise<ImageArray> {
+  const s = scalingOf(header);
+  const width = Math.abs(s.bitpix) / 8;
+  const [lo, hi] = sectionBounds(where, shape, start, end);
   const outShape = shape.map((_, a) => hi[a] - lo[a]);
   const total = outShape.reduce((a, b) => a * b, 1);
   // The longest run of contiguous pixels: whole leading axes, then a partial one.

@@ -7,7 +7,7 @@
  */
 import { formatCard } from "../fits/card.js";
 import type { Header } from "../fits/header.js";
-import { wcslib, type WcsHandle, type WcsInfo } from "./native.js";
+import { wcslib, type WcsHandle, type WcsInfo } from "../native/wcslib.js";
 import { physicalType } from "./physical-types.js";
 
 type Coordinates = ArrayLike<number>;
