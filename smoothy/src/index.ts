@@ -7,6 +7,7 @@ export { HDUList, type HDUKey } from "./fits/hdulist.js";
 export { HDU, type HDUKind } from "./fits/hdu.js";
 export { Header } from "./fits/header.js";
 export type { ImageArray, PixelArray, DType } from "./fits/image-data.js";
+export { Table, type Column, type ColumnData, type ColumnValues } from "./fits/table.js";
 export { parseCard, type Card, type CardValue } from "./fits/card.js";
 export { FitsError, type FitsErrorCode } from "./fits/errors.js";
 export { WCS, WcsError } from "./wcs/wcs.js";

@@ -6,6 +6,7 @@ import type { Card } from "./card.js";
 import { FitsError } from "./errors.js";
 import { Header } from "./header.js";
 import { readCompressed } from "./compressed.js";
+import { asciiColumns, binaryColumns, readAsciiColumn, readBinaryColumn, Table, tableError } from "./table.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
 import { WCS } from "../wcs/wcs.js";
 
@@ -146,6 +147,35 @@ export class HDU {
     const where = { path: this.source.path, hdu: this.index, offset: this.dataOffset };
     if (this.kind === "CompImageHDU") return readCompressed(where, this.header, this.shape, start, end);
     return readImage({ ...where, read: this.source.read }, this.header, this.shape, start, end);
+  }
+
+  /**
+   * A binary or ASCII table: its columns' definitions now, each column's values when first asked for.
+   * The table's bytes (rows and heap) are read once, here.
+   */
+  async table(): Promise<Table> {
+    const where = `${this.source.path}: HDU ${this.index}`;
+    if (this.kind !== "BinTableHDU" && this.kind !== "TableHDU") {
+      throw new FitsError("EBADHEADER", this.source.path, this.index, this.headerOffset, `${this.kind} ${JSON.stringify(this.name)} is not a table`);
+    }
+    let columns;
+    try {
+      columns = this.kind === "BinTableHDU" ? binaryColumns(this.rawHeader, where) : asciiColumns(this.rawHeader, where);
+    } catch (e) {
+      throw tableError(this.source.path, this.index, this.headerOffset, e);
+    }
+    const bytes = await this.source.read(this.dataOffset, this.dataSize);
+    if (bytes.length !== this.dataSize) {
+      throw new FitsError("ETRUNCATED", this.source.path, this.index, this.dataOffset, `the table's data end after ${bytes.length} of ${this.dataSize} bytes`);
+    }
+    const readColumn = this.kind === "BinTableHDU" ? readBinaryColumn : readAsciiColumn;
+    return new Table(columns, this.rows, (column) => {
+      try {
+        return readColumn(bytes, this.rawHeader, column, where);
+      } catch (e) {
+        throw tableError(this.source.path, this.index, this.dataOffset, e);
+      }
+    });
   }
 
   /** The image's world coordinates (primary description, or alternate `key`), through wcslib. */
