@@ -1,0 +1,326 @@
+/**
+ * Spectrum (1-D), Image (2-D) and Cube (3-D): an image HDU's physical values with what gives them
+ * meaning (WCS, BUNIT, the beam). Degenerate axes (a Stokes axis of length 1) are squeezed away;
+ * shapes stay in FITS order (the first axis varies fastest) and pixels are 0-based. These classes
+ * know nothing of rendering: `visualize()` turns them into views.
+ */
+import type { Header } from "../fits/header.js";
+import type { WCS } from "../wcs/wcs.js";
+import { jyPerBeamToKelvin, type Beam } from "./beam.js";
+import { convertSpectral, spectralKind, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
+import { madStd, statistics, type Statistics } from "./statistics.js";
+
+export type Values = Float32Array | Float64Array;
+
+export interface ProductInit {
+  data: Values;
+  /** Non-degenerate axis lengths, FITS order. */
+  shape: number[];
+  /** The HDU's WCS, over all its axes (degenerate ones included), if it has one. */
+  wcs?: WCS;
+  /** For each of this product's axes, the index of the WCS axis it is; the others are held at pixel 0. */
+  axes: number[];
+  /** Axis count of the full WCS. */
+  wcsAxes: number;
+  unit: string;
+  beam?: Beam;
+  /** Per-channel beams (Cube only), from a BEAMS table. */
+  beams?: Beam[];
+  header: Header;
+  /** Where it came from, for messages: "file.fits[0]". */
+  source: string;
+  /** Where this product's pixel 0 lies in the HDU's pixels, per axis (after a cut-out); 0 if absent. */
+  offset?: number[];
+}
+
+function strides(shape: number[]): number[] {
+  const out: number[] = [];
+  let s = 1;
+  for (const n of shape) {
+    out.push(s);
+    s *= n;
+  }
+  return out;
+}
+
+export abstract class Product {
+  readonly data: Values;
+  readonly shape: number[];
+  readonly wcs?: WCS;
+  readonly unit: string;
+  readonly beam?: Beam;
+  readonly header: Header;
+  readonly source: string;
+  protected readonly init: ProductInit;
+
+  constructor(init: ProductInit) {
+    this.init = init;
+    this.data = init.data;
+    this.shape = init.shape;
+    this.wcs = init.wcs;
+    this.unit = init.unit;
+    this.beam = init.beam;
+    this.header = init.header;
+    this.source = init.source;
+  }
+
+  abstract get kind(): "Spectrum" | "Image" | "Cube";
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** The value at a pixel (0-based, FITS order). */
+  at(...pixel: number[]): number {
+    const s = strides(this.shape);
+    return this.data[pixel.reduce((flat, p, i) => flat + p * s[i], 0)];
+  }
+
+  statistics(): Statistics {
+    return statistics(this.data);
+  }
+
+  /** Robust noise, 1.4826 × the median absolute deviation of the finite values. */
+  noise(): number {
+    return madStd(this.data);
+  }
+
+  /** World coordinates of pixels given per axis of this product (0-based). */
+  pixelToWorld(...pixel: ArrayLike<number>[]): Float64Array[] {
+    if (!this.wcs) throw new Error(`${this.source} has no WCS`);
+    if (pixel.length !== this.shape.length) throw new RangeError(`${this.kind} has ${this.shape.length} axes, got ${pixel.length} coordinate arrays`);
+    const n = pixel[0]?.length ?? 0;
+    const full = Array.from({ length: this.init.wcsAxes }, () => new Float64Array(n));
+    const offset = this.init.offset;
+    this.init.axes.forEach((wcsAxis, i) => full[wcsAxis].set(Array.from(pixel[i], (p) => p + (offset?.[i] ?? 0))));
+    const world = this.wcs.pixelToWorldValues(...full);
+    return this.init.axes.map((a) => world[a]);
+  }
+
+  /** The index of the spectral axis among this product's axes, or -1. */
+  get spectralAxis(): number {
+    if (!this.wcs) return -1;
+    return this.init.axes.indexOf(this.wcs.axes.spec);
+  }
+
+  /**
+   * The spectral coordinate of every channel, in SI units of `kind` (Hz, m/s or m): by default the
+   * kind of the header's axis, else converted with RESTFRQ/RESTWAV.
+   */
+  spectralValues(kind?: SpectralKind): Float64Array {
+    const axis = this.spectralAxis;
+    if (axis < 0 || !this.wcs) throw new Error(`${this.source} has no spectral axis`);
+    const n = this.shape[axis];
+    const pixel = this.shape.map((_, i) => new Float64Array(n).fill(0));
+    pixel[axis] = Float64Array.from({ length: n }, (_, k) => k);
+    const values = this.pixelToWorld(...pixel)[axis];
+    const native = spectralKind(this.wcs.ctype[this.wcs.axes.spec]);
+    if (!native) throw new Error(`${this.source}: spectral axis ${this.wcs.ctype[this.wcs.axes.spec]} is not one of FREQ, VRAD, VOPT, WAVE`);
+    return convertSpectral(values, native, kind ?? native, { restfrq: this.wcs.restfrq, restwav: this.wcs.restwav });
+  }
+
+  /** SI unit of spectral values of a kind. */
+  static spectralUnit(kind: SpectralKind): string {
+    return SPECTRAL_UNIT[kind];
+  }
+
+  /** The offsets of the axes kept (for products with fewer axes than this one). */
+  protected keptOffsets(keep: (axis: number) => boolean): number[] | undefined {
+    return this.init.offset?.filter((_, a) => keep(a));
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, shape: this.shape, unit: this.unit, beam: this.beam, source: this.source, wcs: this.wcs?.toJSON() };
+  }
+}
+
+export class Spectrum extends Product {
+  get kind(): "Spectrum" {
+    return "Spectrum";
+  }
+}
+
+export class Image extends Product {
+  get kind(): "Image" {
+    return "Image";
+  }
+}
+
+/** Along-axis reduction of a 3-D array: out has the shape without `axis`. */
+function reduceAxis(data: Values, shape: number[], axis: number, reduce: (values: Float64Array) => number): { data: Float64Array; shape: number[] } {
+  const s = strides(shape);
+  const others = [0, 1, 2].filter((a) => a !== axis);
+  const [n0, n1] = others.map((a) => shape[a]);
+  const out = new Float64Array(n0 * n1);
+  const line = new Float64Array(shape[axis]);
+  for (let j = 0; j < n1; j++) {
+    for (let i = 0; i < n0; i++) {
+      const base = i * s[others[0]] + j * s[others[1]];
+      for (let k = 0; k < line.length; k++) line[k] = data[base + k * s[axis]];
+      out[j * n0 + i] = reduce(line);
+    }
+  }
+  return { data: out, shape: others.map((a) => shape[a]) };
+}
+
+export class Cube extends Product {
+  readonly beams?: Beam[];
+
+  constructor(init: ProductInit) {
+    super(init);
+    this.beams = init.beams;
+  }
+
+  get kind(): "Cube" {
+    return "Cube";
+  }
+
+  private requireSpectral(): number {
+    const axis = this.spectralAxis;
+    if (axis < 0) throw new Error(`${this.source}: the cube has no spectral axis (CTYPE FREQ, VRAD, VOPT or WAVE)`);
+    return axis;
+  }
+
+  private spatialAxes(): [number, number] {
+    const spec = this.requireSpectral();
+    return [0, 1, 2].filter((a) => a !== spec) as [number, number];
+  }
+
+  /** The spectrum at a spatial pixel (x, y in the order of the spatial axes). */
+  spectrumAt(x: number, y: number): Spectrum {
+    const spec = this.requireSpectral();
+    const [ax, ay] = this.spatialAxes();
+    if (!(x >= 0 && x < this.shape[ax] && y >= 0 && y < this.shape[ay])) throw new RangeError(`pixel (${x}, ${y}) is outside the ${this.shape[ax]} × ${this.shape[ay]} map`);
+    const s = strides(this.shape);
+    const n = this.shape[spec];
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) out[k] = this.data[x * s[ax] + y * s[ay] + k * s[spec]];
+    return new Spectrum({ ...this.init, data: out, shape: [n], axes: [this.init.axes[spec]], offset: this.keptOffsets((a) => a === spec), source: `${this.source} at (${x}, ${y})` });
+  }
+
+  /** The spectrum summed over the spatial pixels where `mask` (an ny × nx array, 1 = in) is set. */
+  spectrumSum(mask: ArrayLike<number | boolean>): Spectrum {
+    const spec = this.requireSpectral();
+    const [ax, ay] = this.spatialAxes();
+    const nx = this.shape[ax], ny = this.shape[ay];
+    if (mask.length !== nx * ny) throw new RangeError(`the region mask has ${mask.length} pixels, the map ${nx * ny}`);
+    const s = strides(this.shape);
+    const out = new Float64Array(this.shape[spec]);
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++) {
+        if (!mask[y * nx + x]) continue;
+        for (let k = 0; k < out.length; k++) {
+          const v = this.data[x * s[ax] + y * s[ay] + k * s[spec]];
+          if (Number.isFinite(v)) out[k] += v;
+        }
+      }
+    }
+    return new Spectrum({ ...this.init, data: out, shape: [out.length], axes: [this.init.axes[spec]], offset: this.keptOffsets((a) => a === spec), source: `${this.source} summed over a region` });
+  }
+
+  /** A sub-cube: `start` and `end` (exclusive) per axis. */
+  subcube(start: number[], end: number[]): Cube {
+    this.shape.forEach((n, a) => {
+      if (!(0 <= start[a] && start[a] < end[a] && end[a] <= n)) throw new RangeError(`subcube: [${start[a]}, ${end[a]}) is outside axis ${a} of length ${n}`);
+    });
+    const shape = this.shape.map((_, a) => end[a] - start[a]);
+    const s = strides(this.shape);
+    const out = new Float64Array(shape[0] * shape[1] * shape[2]);
+    let o = 0;
+    for (let k = start[2]; k < end[2]; k++) {
+      for (let j = start[1]; j < end[1]; j++) {
+        const base = j * s[1] + k * s[2];
+        for (let i = start[0]; i < end[0]; i++) out[o++] = this.data[base + i];
+      }
+    }
+    const offset = this.shape.map((_, a) => (this.init.offset?.[a] ?? 0) + start[a]);
+    return new Cube({ ...this.init, data: out, shape, offset, source: `${this.source}[${start.map((a, i) => `${a}:${end[i]}`).join(",")}]` });
+  }
+
+  /** The channels whose spectral coordinate (in `kind`, SI units) lies within [lo, hi]. */
+  spectralSlab(lo: number, hi: number, kind?: SpectralKind): Cube {
+    const spec = this.requireSpectral();
+    const values = this.spectralValues(kind);
+    const inside = [...values.keys()].filter((k) => values[k] >= Math.min(lo, hi) && values[k] <= Math.max(lo, hi));
+    if (inside.length === 0) throw new RangeError(`no channel of ${this.source} lies between ${lo} and ${hi}`);
+    const start = this.shape.map(() => 0);
+    const end = this.shape.slice();
+    start[spec] = inside[0];
+    end[spec] = inside[inside.length - 1] + 1;
+    return this.subcube(start, end);
+  }
+
+  /**
+   * Moment 0 (integrated intensity, in data unit × spectral unit), 1 (intensity-weighted mean
+   * spectral coordinate) or 2 (intensity-weighted dispersion) along the spectral axis, in `kind`.
+   */
+  moment(order: 0 | 1 | 2, kind?: SpectralKind): Image {
+    const spec = this.requireSpectral();
+    const v = this.spectralValues(kind);
+    const dv = v.length > 1 ? Math.abs(v[1] - v[0]) : 1;
+    const reduce = (line: Float64Array): number => {
+      let sum = 0, weighted = 0;
+      for (let k = 0; k < line.length; k++) {
+        if (!Number.isFinite(line[k])) continue;
+        sum += line[k];
+        weighted += line[k] * v[k];
+      }
+      if (order === 0) return sum * dv;
+      const m1 = weighted / sum;
+      if (order === 1) return m1;
+      let spread = 0;
+      for (let k = 0; k < line.length; k++) if (Number.isFinite(line[k])) spread += line[k] * (v[k] - m1) ** 2;
+      return Math.sqrt(spread / sum);
+    };
+    const { data, shape } = reduceAxis(this.data, this.shape, spec, reduce);
+    const axes = this.init.axes.filter((_, a) => a !== spec);
+    const offset = this.keptOffsets((a) => a !== spec);
+    const unit = order === 0 ? `${this.unit} ${SPECTRAL_UNIT[kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!]}` : SPECTRAL_UNIT[kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!];
+    return new Image({ ...this.init, data, shape, axes, offset, unit, source: `moment ${order} of ${this.source}` });
+  }
+
+  /** Collapses an axis (default: the spectral one) with sum, mean, max, min or median of the finite values. */
+  collapse(operation: "sum" | "mean" | "max" | "min" | "median", axis = this.requireSpectral()): Image {
+    const reduce = (line: Float64Array): number => {
+      const s = statistics(line);
+      return operation === "sum" ? s.sum : operation === "mean" ? s.mean : operation === "max" ? s.max : operation === "min" ? s.min : s.median;
+    };
+    const { data, shape } = reduceAxis(this.data, this.shape, axis, reduce);
+    return new Image({ ...this.init, data, shape, axes: this.init.axes.filter((_, a) => a !== axis), offset: this.keptOffsets((a) => a !== axis), source: `${operation} of ${this.source}` });
+  }
+
+  /** A channel map. */
+  plane(channel: number): Image {
+    const spec = this.requireSpectral();
+    const start = this.shape.map(() => 0);
+    const end = this.shape.slice();
+    start[spec] = channel;
+    end[spec] = channel + 1;
+    if (!(channel >= 0 && channel < this.shape[spec])) throw new RangeError(`channel ${channel} is outside the cube's ${this.shape[spec]} channels`);
+    const one = this.subcube(start, end);
+    return new Image({ ...one.init, shape: this.shape.filter((_, a) => a !== spec), axes: one.init.axes.filter((_, a) => a !== spec), offset: one.keptOffsets((a) => a !== spec), source: `channel ${channel} of ${this.source}` });
+  }
+
+  /** Keeps the values where `keep` is true, NaN elsewhere (e.g. `v => v > 3 * cube.noise()`). */
+  mask(keep: (value: number, index: number) => boolean): Cube {
+    const out = new Float64Array(this.data.length);
+    this.data.forEach((v, i) => (out[i] = keep(v, i) ? v : NaN));
+    return new Cube({ ...this.init, data: out });
+  }
+
+  /** Jy/beam to brightness temperature (K), channel by channel with each channel's frequency and beam. */
+  toKelvin(): Cube {
+    if (!/^jy\s*\/\s*beam$/i.test(this.unit.trim())) throw new Error(`${this.source}: toKelvin() converts Jy/beam, this cube is in ${JSON.stringify(this.unit)}`);
+    const spec = this.requireSpectral();
+    const freq = this.spectralValues("FREQ");
+    const s = strides(this.shape);
+    const out = new Float64Array(this.data.length);
+    for (let i = 0; i < out.length; i++) {
+      const k = Math.floor(i / s[spec]) % this.shape[spec];
+      const beam = this.beams?.[k] ?? this.beam;
+      if (!beam) throw new Error(`${this.source}: converting to K needs the beam (BMAJ/BMIN or a BEAMS table)`);
+      out[i] = this.data[i] * jyPerBeamToKelvin(beam, freq[k]);
+    }
+    return new Cube({ ...this.init, data: out, unit: "K" });
+  }
+}
