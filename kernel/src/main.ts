@@ -14,6 +14,8 @@ import { Wire } from "./wire/sockets.js";
 
 export async function startKernel(connectionFile: string): Promise<void> {
   const info = readConnectionFile(connectionFile);
+  // smoothy's views load their browser libraries from this kernelspec's folder (/kernelspecs/<name>/).
+  process.env.JOVIAL_KERNEL_NAME ??= info.kernel_name || "jovial";
   const wire = new Wire(info);
   const session = { id: randomUUID(), username: os.userInfo().username };
   const typeCheck = !/^(0|false|off|no)$/i.test(process.env.JOVIAL_TYPECHECK ?? "");

@@ -17,3 +17,9 @@ export { Spectrum, Image, Cube, type ProductInit, type Values } from "./data/pro
 export { statistics, madStd, type Statistics } from "./data/statistics.js";
 export { beamOf, beamsOf, beamSolidAngle, jyPerBeamToKelvin, type Beam } from "./data/beam.js";
 export { convertSpectral, spectralKind, SPEED_OF_LIGHT, type SpectralKind } from "./data/spectral.js";
+export { visualize, type VisualizeOptions } from "./visualize/visualize.js";
+export { View, type ViewSpec } from "./visualize/view.js";
+export { spectrumFigure, imageFigure, type PlotlyFigure } from "./visualize/figures.js";
+export { volumeSpec, type VolumeSpec } from "./visualize/volume.js";
+export { BROWSER_ASSETS } from "./visualize/browser.js";
+export { writeImage, type HeaderInput } from "./fits/write.js";

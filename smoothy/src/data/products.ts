@@ -97,6 +97,11 @@ export abstract class Product {
     return this.init.axes.map((a) => world[a]);
   }
 
+  /** For each axis of this product, the index of the WCS axis it is. */
+  get worldAxes(): readonly number[] {
+    return this.init.axes;
+  }
+
   /** The index of the spectral axis among this product's axes, or -1. */
   get spectralAxis(): number {
     if (!this.wcs) return -1;

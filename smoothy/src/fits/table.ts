@@ -280,6 +280,11 @@ export class Table {
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return this.toMimeBundle();
+  }
+
+  /** The first rows as an HTML table, and a one-line summary. */
+  toMimeBundle(): { "text/plain": string; "text/html": string } {
     const shown = Math.min(this.rows, 20);
     const escape = (s: string) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
     const cell = (v: unknown) => escape(Array.isArray(v) || ArrayBuffer.isView(v) ? `[${Array.from(v as ArrayLike<unknown>).slice(0, 6).join(", ")}${(v as ArrayLike<unknown>).length > 6 ? ", …" : ""}]` : String(v));

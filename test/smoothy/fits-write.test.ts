@@ -1,0 +1,66 @@
+// Writing images: every pixel type round-trips exactly through smoothy and through astropy.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { open, writeImage } from "smoothy";
+import { PYTHON } from "../helpers/kernel-client.ts";
+
+const test = suite("fits write");
+const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-write-"));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const samples = {
+  uint8: Uint8Array.from([0, 1, 128, 255, 7, 9]),
+  int8: Int8Array.from([-128, -1, 0, 1, 127, 5]),
+  int16: Int16Array.from([-32768, -1, 0, 1, 32767, 12]),
+  uint16: Uint16Array.from([0, 1, 32768, 65535, 40000, 3]),
+  int32: Int32Array.from([-2147483648, -1, 0, 1, 2147483647, 8]),
+  uint32: Uint32Array.from([0, 1, 2147483648, 4294967295, 3000000000, 2]),
+  int64: BigInt64Array.from([-9223372036854775808n, -1n, 0n, 1n, 9223372036854775807n, 2n ** 53n + 1n]),
+  float32: Float32Array.from([1.5, -0, NaN, Infinity, 3.4e38, 1e-45]),
+  float64: Float64Array.from([Math.PI, -0, NaN, -Infinity, 1.7e308, 5e-324]),
+};
+
+for (const [name, data] of Object.entries(samples)) {
+  test(`${name}: written, read back identically by smoothy and by astropy`, async () => {
+    const file = path.join(dir, `${name}.fits`);
+    await writeImage(file, { shape: [3, 2], data }, { header: { OBJECT: "Orion KL", BUNIT: "Jy/beam", EXPTIME: 12.5, FLAG: true } });
+    const list = await open(file);
+    const hdu = list.get(0);
+    assert.is(hdu.dtype, name);
+    assert.equal(hdu.shape, [3, 2]);
+    assert.is(hdu.header.get("OBJECT"), "Orion KL");
+    assert.is(hdu.header.get("EXPTIME"), 12.5);
+    const back = await hdu.data();
+    assert.equal(Array.from(back.data as ArrayLike<unknown>, String), Array.from(data as ArrayLike<unknown>, String));
+    await list.close();
+    const r = spawnSync(PYTHON, ["-c", `import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1]); print(json.dumps([d.dtype.name, [str(v) for v in d.ravel().tolist()]]))`, file], { encoding: "utf8" });
+    assert.is(r.status, 0, r.stderr);
+    const [dtype, values] = JSON.parse(r.stdout) as [string, string[]];
+    assert.is(dtype, name);
+    const ours = Array.from(data as ArrayLike<unknown>, (v) => (typeof v === "number" && Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : Object.is(v, -0) ? "-0.0" : String(v)));
+    const theirs = values.map((v) => v.replace(/\.0$/, "").replace(/^-0$/, "-0.0"));
+    assert.equal(theirs.map((v) => Number.isNaN(Number(v)) ? v : String(Number(v))), ours.map((v) => Number.isNaN(Number(v)) ? v : String(Number(v))));
+  });
+}
+
+test("an existing file is replaced only with overwrite, and no temporary file is left behind", async () => {
+  const file = path.join(dir, "keep.fits");
+  writeFileSync(file, "old contents");
+  const refused = await writeImage(file, { shape: [2], data: Float32Array.from([1, 2]) }).catch((e) => e);
+  assert.match(refused.message, /keep\.fits exists \(pass \{ overwrite: true \}/);
+  assert.is(readFileSync(file, "utf8"), "old contents");
+  const mismatch = await writeImage(file, { shape: [3], data: Float32Array.from([1, 2]) }, { overwrite: true }).catch((e) => e);
+  assert.match(mismatch.message, /shape 3 holds 3 values, the data 2/);
+  assert.is(readFileSync(file, "utf8"), "old contents", "a refused write leaves the old file intact");
+  await writeImage(file, { shape: [2], data: Float32Array.from([1, 2]) }, { overwrite: true });
+  const list = await open(file);
+  assert.equal([...(await list.get(0).data()).data], [1, 2]);
+  await list.close();
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+});
+
+test.run();
