@@ -53,5 +53,17 @@ test("01-typescript-kernel.ipynb shows results, streams, rich displays, a type e
   assert.match(all, /at fluxRatio \(In\[\d+\]:2:\d+\)/);
 });
 
+test("02-fits-and-visualize.ipynb writes, opens and shows a cube: volume, maps, spectrum", () => {
+  const result = runs.get("02-fits-and-visualize.ipynb") ?? run("02-fits-and-visualize.ipynb");
+  const outputs = result.cells.flatMap((c) => c.outputs);
+  const html = outputs.map((o) => o.data?.["text/html"] ?? "").join("\n");
+  assert.match(html, /kernelspecs\/jovial\/three\.module\.js/, "the volume loads three.js from the kernelspec");
+  assert.is((html.match(/kernelspecs\/jovial\/plotly\.min\.js/g) ?? []).length, 3, "three plotly views");
+  assert.ok(outputs.some((o) => o.data?.["application/vnd.plotly.v1+json"]), "the plotly figure as JSON too");
+  const text = JSON.stringify(outputs);
+  assert.match(text, /pos\.eq\.ra/);
+  assert.match(text, /peak \d+\.\d K/);
+});
+
 test.after(() => home.cleanup());
 test.run();

@@ -94,7 +94,7 @@ export function volumeHtml(id: string, volume: { data: Uint8Array; width: number
     });
     renderer.render(scene, camera);
   } catch (e) {
-    root.insertAdjacentHTML("beforeend", "<pre style='color:#f88'>" + String(e && e.message || e) + "</pre>");
+    root.insertAdjacentHTML("beforeend", "<pre style='color:#f88;margin:28px 8px'>" + String(e && e.message || e) + "</pre>");
   }
 })();
 </script>`;
