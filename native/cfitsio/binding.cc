@@ -69,7 +69,8 @@ class ReadImageWorker : public Napi::AsyncWorker {
   void Execute() override {
     fitsfile* file = nullptr;
     int status = 0;
-    if (fits_open_file(&file, path_.c_str(), READONLY, &status)) return Fail(status, "opening the file");
+    // diskfile: the path is a path, not cfitsio's extended filename syntax ("[1]", filters, URLs).
+    if (fits_open_diskfile(&file, path_.c_str(), READONLY, &status)) return Fail(status, "opening the file");
     int kind = 0;
     if (fits_movabs_hdu(file, hdu_ + 1, &kind, &status)) return Close(file, status, "moving to the HDU");
     int naxis = 0;
@@ -127,7 +128,9 @@ class ReadImageWorker : public Napi::AsyncWorker {
   int hdu_;
   std::vector<long> first_, last_;
   const PixelType* type_;
-  Napi::Reference<Napi::TypedArray> out_;  // keeps the output alive while the worker writes into it
+  // Keeps the output alive while the worker writes into it. smoothy allocates `out` and hands it to
+  // nobody before the promise settles, so it cannot be detached meanwhile.
+  Napi::Reference<Napi::TypedArray> out_;
   char* data_;
   size_t count_;
   int status_ = 0;

@@ -67,6 +67,12 @@ test("a busy loop after an await, and a promise that never settles, are interrup
   assert.is(resultText(await kernel.execute("1 + 1")), "2");
 });
 
+test("a display hook that never returns is interrupted too, and the kernel answers the next cell", async () => {
+  const ex = await kernel.call("execute_and_interrupt", { code: "({ [Symbol.for('Jupyter.display')]() { for (;;) {} } })", after: 0.4, mode: "message" });
+  assert.is(ex.reply.content.ename, "Interrupted");
+  assert.is(resultText(await kernel.execute("'next'")), "'next'");
+});
+
 test("the heartbeat and kernel_info answer while a cell spins", async () => {
   await kernel.call("send", { msg_type: "execute_request", content: { code: "const until = Date.now() + 1500; while (Date.now() < until) {}", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true } });
   await new Promise((r) => setTimeout(r, 300));

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { FitsError, open, parseCard } from "smoothy";
+import { FitsError, formatCard, open, parseCard } from "smoothy";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
 const test = suite("fits headers");
@@ -100,6 +100,27 @@ test("damaged files: truncation and garbage are errors naming the file, the HDU 
   }
 });
 
+test("negative axis lengths are refused, not looped over; NUL padding after END is accepted", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-"));
+  try {
+    const header = (cards: string[]) => Buffer.from(cards.map((c) => c.padEnd(80)).join("").padEnd(2880), "latin1");
+    const negative = path.join(dir, "negative.fits");
+    writeFileSync(negative, header(["SIMPLE  =                    T", "BITPIX  =                    8", "NAXIS   =                    1", "NAXIS1  =                -2880", "END"]));
+    const e = (await open(negative).catch((x) => x)) as FitsError;
+    assert.is(e.code, "EBADHEADER");
+    assert.match(e.message, /NAXIS1 = -2880: expected a whole number ≥ 0/);
+    const nul = path.join(dir, "nul.fits");
+    const bytes = header(["SIMPLE  =                    T", "BITPIX  =                    8", "NAXIS   =                    0", "END"]);
+    bytes.fill(0, 4 * 80);
+    writeFileSync(nul, bytes);
+    const list = await open(nul);
+    assert.is(list.length, 1);
+    await list.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("cards: strings with quotes, D exponents, complex, HIERARCH, undefined values, long integers", () => {
   const card = (s: string) => parseCard(s.padEnd(80));
   assert.is(card("OBJECT  = 'O''Brien  '  / name").value, "O'Brien");
@@ -111,5 +132,7 @@ test("cards: strings with quotes, D exponents, complex, HIERARCH, undefined valu
   assert.is(card("BIG     = 12345678901234567890").value, 12345678901234567890n);
   assert.is(card("FLAG    =                    F").value, false);
   assert.ok(card("BAD     = 'no end").unparsable);
+  assert.throws(() => formatCard({ keyword: "LONG", value: "x".repeat(69), comment: "" }), /need CONTINUE cards/);
+  assert.throws(() => formatCard({ keyword: "BAD", value: NaN, comment: "" }), /cannot hold NaN/);
 });
 test.run();

@@ -61,4 +61,20 @@ test("a table, an HDUList, a path; and a clear error for anything else", async (
   assert.match(error.message, /cannot show \[object Number\]/);
 });
 
+test("text from a FITS header cannot end the view's script (no script injection)", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const os = await import("node:os");
+  const { writeImage } = await import("smoothy");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-xss-"));
+  try {
+    const file = path.join(dir, "evil.fits");
+    await writeImage(file, { shape: [4], data: Float32Array.from([1, 2, 3, 4]) }, { header: { BUNIT: "</script><img src=x onerror=alert(1)>" } });
+    const bundle = (await visualize(file))[Symbol.for("Jupyter.display")]() as Record<string, string>;
+    assert.not.match(bundle["text/html"], /<\/script><img/);
+    assert.match(bundle["text/html"], /\\u003c\/script>/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

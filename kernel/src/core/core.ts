@@ -115,7 +115,7 @@ export class KernelCore {
       void this.refuse(msg, e as Error, "ProtocolError");
       return;
     }
-    if (handler.blocking && msg.channel === "shell") {
+    if (handler.blocking) {
       this.queue.push({ msg, aborted: false });
       void this.drain();
     } else {
@@ -164,7 +164,8 @@ export class KernelCore {
       const error = e as Error;
       log("error", `${msg.header.msg_type}: ${error.stack ?? error.message}`);
       if (msg.header.msg_type.endsWith("_request")) {
-        await this.reply(msg, { status: "error", ename: error.name, evalue: error.message, traceback: [error.stack ?? error.message] }, msg.channel);
+        const count = msg.header.msg_type === "execute_request" ? { execution_count: this.executionCount } : {};
+        await this.reply(msg, { status: "error", ...count, ename: error.name, evalue: error.message, traceback: [error.stack ?? error.message] }, msg.channel);
       }
     } finally {
       this.publish(parent, "status", { execution_state: "idle" });

@@ -38,28 +38,36 @@ export class Executor {
       const compiled = program.compile();
       this.scripts.register(fileName, label, compiled.sourceMap);
       const script = new vm.Script(compiled.code, { filename: fileName });
-      this.setPhase(PHASE.running);
       program.commit(order.code, compiled.dts);
-      // The cell starts in a task of its own, so that if the host has to terminate it, the await
-      // below, which was set up before, is not terminated with it.
-      const run = new Promise<{ value?: unknown } | undefined>((resolve, reject) => {
-        setImmediate(() => {
-          // An interrupt that came while the cell was being checked stops it before it starts.
-          if (this.interruptRequests() !== interruptsAtStart) return reject(new InterruptedError());
-          try {
-            runInContext(context, () => (script.runInThisContext() as Promise<{ value?: unknown } | undefined>).then(resolve, reject));
-          } catch (e) {
-            reject(e);
-          }
-        });
-      });
-      const box = await this.interrupts.race(run);
+      const box = await this.userTask(context, interruptsAtStart, () => script.runInThisContext() as Promise<{ value?: unknown } | undefined>);
       if (order.silent || !box || box.value === undefined) return { status: "ok" };
-      return { status: "ok", result: await runInContext(context, () => bundleOf(box.value)) };
+      // A value's display hook is user code too: it runs as a user task, interruptible the same way.
+      return { status: "ok", result: await this.userTask(context, interruptsAtStart, () => bundleOf(box.value)) };
     } catch (e) {
       return { status: "error", ...this.scripts.report(e) };
     } finally {
       this.setPhase(PHASE.idle);
     }
+  }
+
+  /**
+   * Runs user code in a task of its own, raced against interrupts. Only while it runs is the phase
+   * "running", the one in which the host may terminate code that holds the loop; the await here was
+   * set up in another task, so termination cannot take this handler, and its reply, with it.
+   */
+  private userTask<T>(context: RequestContext, interruptsAtStart: number, work: () => Promise<T>): Promise<T> {
+    const run = new Promise<T>((resolve, reject) => {
+      setImmediate(() => {
+        // An interrupt that came while the cell was being checked stops it before it starts.
+        if (this.interruptRequests() !== interruptsAtStart) return reject(new InterruptedError());
+        this.setPhase(PHASE.running);
+        try {
+          runInContext(context, work).then(resolve, reject);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    return this.interrupts.race(run).finally(() => this.setPhase(PHASE.checking));
   }
 }

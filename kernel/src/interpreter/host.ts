@@ -33,6 +33,7 @@ export class InterpreterHost {
   private session?: inspector.Session;
   private workerSession?: string;
   private closing = false;
+  private exited?: number;
   awaitingInput = false;
 
   constructor(private readonly events: HostEvents, private readonly options: { typeCheck: boolean; version: string }) {}
@@ -43,6 +44,7 @@ export class InterpreterHost {
     this.attachInspector();
     this.worker.on("error", (e) => log("error", `interpreter: ${e.stack ?? e.message}`));
     this.worker.on("exit", (code) => {
+      this.exited = code;
       for (const p of this.pending.values()) p.reject(new Error(`the interpreter exited with code ${code}`));
       this.pending.clear();
       if (!this.closing) this.events.exit(code);
@@ -88,6 +90,7 @@ export class InterpreterHost {
 
   request<K extends RequestKind>(kind: K, parent: string, body: RequestMap[K][0]): Promise<RequestMap[K][1]> {
     const id = this.nextId++;
+    if (this.exited !== undefined) return Promise.reject(new Error(`the interpreter has exited (code ${this.exited})`));
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ type: "request", id, kind, parent, body } satisfies ToWorker);

@@ -18,9 +18,10 @@ export type ErrorHandler = (channel: Channel, error: Error, frames: Buffer[]) =>
 class SendQueue {
   private tail: Promise<void> = Promise.resolve();
   constructor(private readonly socket: zmq.Writable & zmq.Socket, private readonly name: string) {}
-  push(frames: Buffer[]): Promise<void> {
+  /** Queues frames, sent after everything queued before and after `after` (if given) settles. */
+  push(frames: Buffer[], after?: Promise<void>): Promise<void> {
     this.tail = this.tail.then(
-      () => this.socket.send(frames),
+      () => (after ? after.then(() => this.socket.send(frames)) : this.socket.send(frames)),
     ).catch((e: Error) => {
       if (!this.socket.closed) log("error", `${this.name}: send failed: ${e.message}`);
     });
@@ -123,7 +124,8 @@ export class Wire {
 
   send(msg: Message): Promise<void> {
     const frames = encode(msg, this.signer);
-    if (msg.channel === "iopub" && !this.isSubscribed) return this.subscribed.then(() => this.queues.iopub.push(frames));
+    // Queued at once (so close() flushes them), sent once a client has subscribed.
+    if (msg.channel === "iopub" && !this.isSubscribed) return this.queues.iopub.push(frames, this.subscribed);
     return this.queues[msg.channel].push(frames);
   }
 

@@ -108,6 +108,10 @@ function formatNumber(n: number): string {
 
 /** An 80-character image for a card made in code (FITS standard 4.2 fixed format where it fits). */
 export function formatCard(card: Pick<Card, "keyword" | "value" | "comment">): string {
+  if (typeof card.value === "number" && !Number.isFinite(card.value)) throw new RangeError(`${card.keyword}: FITS headers cannot hold ${card.value}`);
+  if (typeof card.value === "string" && card.value.replace(/'/g, "''").length > 68) {
+    throw new RangeError(`${card.keyword}: strings longer than 68 characters need CONTINUE cards, which smoothy does not write yet`);
+  }
   if (COMMENTARY.has(card.keyword)) return `${card.keyword.padEnd(8)}${card.comment}`.slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
   const head = card.keyword.length > 8 ? `HIERARCH ${card.keyword} = ` : `${card.keyword.padEnd(8)}= `;
   const value = formatValue(card.value);

@@ -37,11 +37,17 @@ export function matchHeader(header: Header, index: number): HDUKind | undefined 
 export function dataSize(header: Header): number {
   const naxis = header.number("NAXIS", 0);
   if (naxis === 0) return 0;
+  const whole = (keyword: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) throw new RangeError(`${keyword} = ${value}: expected a whole number ≥ ${min}`);
+    return value;
+  };
+  whole("NAXIS", naxis, 0);
   let product = 1;
   const groups = header.get("GROUPS") === true && header.get("NAXIS1") === 0;
-  for (let i = groups ? 2 : 1; i <= naxis; i++) product *= header.number(`NAXIS${i}`);
+  for (let i = groups ? 2 : 1; i <= naxis; i++) product *= whole(`NAXIS${i}`, header.number(`NAXIS${i}`), 0);
   const bitpix = Math.abs(header.number("BITPIX"));
-  return (bitpix / 8) * header.number("GCOUNT", 1) * (header.number("PCOUNT", 0) + product);
+  if (![8, 16, 32, 64].includes(bitpix)) throw new RangeError(`BITPIX = ${header.number("BITPIX")}: expected 8, 16, 32, 64, -32 or -64`);
+  return (bitpix / 8) * whole("GCOUNT", header.number("GCOUNT", 1), 0) * (whole("PCOUNT", header.number("PCOUNT", 0), 0) + product);
 }
 
 const TABLE_KEYWORD = /^(TFIELDS|THEAP|T(TYPE|FORM|UNIT|NULL|SCAL|ZERO|DISP|DIM|BCOL)\d+)$/;

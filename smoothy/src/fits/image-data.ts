@@ -36,10 +36,12 @@ export function scalingOf(header: Header): Scaling {
   const bscale = header.number("BSCALE", 1);
   const rawZero = header.get("BZERO", 0);
   const bzero = Number(rawZero);
+  if (typeof rawZero !== "number" && typeof rawZero !== "bigint") throw new TypeError(`BZERO = ${JSON.stringify(rawZero)}: expected a number`);
   const blankCard = header.get("BLANK");
   const blank = bitpix > 0 && (typeof blankCard === "number" || typeof blankCard === "bigint") ? blankCard : undefined;
   const unsigned = UNSIGNED[bitpix];
-  if (unsigned && bscale === 1 && BigInt(Math.trunc(Number(rawZero))) === BigInt(unsigned[0]) && blank === undefined) {
+  const integerZero = typeof rawZero === "bigint" || Number.isInteger(rawZero);
+  if (unsigned && bscale === 1 && integerZero && BigInt(rawZero) === BigInt(unsigned[0]) && blank === undefined) {
     return { bitpix, bscale, bzero, blank, dtype: unsigned[1], transforms: false };
   }
   if (bscale === 1 && bzero === 0 && blank === undefined) return { bitpix, bscale, bzero, blank, dtype: RAW_TYPE[bitpix], transforms: false };

@@ -23,16 +23,16 @@ async function readHeaderImages(source: ByteSource, offset: number, index: numbe
         `the file ends (at byte ${source.size}) inside the header that starts at byte ${offset}: no END card`);
     }
     const bytes = await source.read(block, BLOCK);
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i];
-      if (b < 0x20 || b > 0x7e) {
-        throw new FitsError("EBADHEADER", source.path, index, block + i, `byte 0x${b.toString(16).padStart(2, "0")} in a header (headers are ASCII text); no END card before it`);
-      }
-    }
-    const text = bytes.toString("latin1");
     for (let c = 0; c < CARDS_PER_BLOCK; c++) {
-      const image = text.slice(c * CARD_LENGTH, (c + 1) * CARD_LENGTH);
+      const image = bytes.toString("latin1", c * CARD_LENGTH, (c + 1) * CARD_LENGTH);
+      // What follows END in its block is padding (astropy accepts NULs there too): not checked.
       if (/^END {5}/.test(image) || image === "END".padEnd(CARD_LENGTH)) return { images, end: block + BLOCK };
+      for (let i = c * CARD_LENGTH; i < (c + 1) * CARD_LENGTH; i++) {
+        const b = bytes[i];
+        if (b < 0x20 || b > 0x7e) {
+          throw new FitsError("EBADHEADER", source.path, index, block + i, `byte 0x${b.toString(16).padStart(2, "0")} in a header (headers are ASCII text); no END card before it`);
+        }
+      }
       images.push(image);
     }
   }

@@ -115,7 +115,9 @@ function readElements(view: DataView, at: number, count: number, column: Column)
     const out = type === "E" || type === "B" || type === "I" ? new Float32Array(count) : new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const v = raw(i);
-      out[i] = tnull !== undefined && BigInt(v) === BigInt(tnull) ? NaN : Number(v) * tscal + tzero;
+      // TNULL applies to integer fields only; a float field's nulls are already NaN.
+      const isNull = tnull !== undefined && type !== "E" && type !== "D" && BigInt(v) === BigInt(tnull);
+      out[i] = isNull ? NaN : Number(v) * tscal + tzero;
     }
     return { values: out };
   }
@@ -242,7 +244,7 @@ export function readAsciiColumn(bytes: Uint8Array, header: Header, column: Colum
 }
 
 export class Table {
-  private readonly cache = new Map<string, ColumnData>();
+  private readonly cache = new Map<Column, ColumnData>();
 
   constructor(
     readonly columns: readonly Column[],
@@ -258,10 +260,10 @@ export class Table {
   column(key: string | number): ColumnData {
     const column = typeof key === "number" ? this.columns[key] : this.columns.find((c) => c.name.toLowerCase() === key.toLowerCase());
     if (!column) throw new RangeError(`no column ${JSON.stringify(key)} (the table has: ${this.names.join(", ")})`);
-    let data = this.cache.get(column.name);
+    let data = this.cache.get(column);
     if (!data) {
       data = this.read(column);
-      this.cache.set(column.name, data);
+      this.cache.set(column, data);
     }
     return data;
   }

@@ -14,6 +14,11 @@ function assetUrl(file: string): string {
   return `((document.body && document.body.dataset.baseUrl) || (JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}").baseUrl) || "/").replace(/\\/?$/, "/") + "kernelspecs/${kernelName()}/${file}"`;
 }
 
+/** JSON that is safe inside a <script>: `</script>` in a FITS header must not end it. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
 let counter = 0;
 export function elementId(): string {
   return `jovial-view-${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -27,7 +32,7 @@ export function plotlyHtml(id: string, figure: unknown, height: number): string 
   return `<div id="${id}" style="width:100%;height:${height}px"></div>
 <script>
 (function () {
-  var figure = ${JSON.stringify(figure)};
+  var figure = ${scriptJson(figure)};
   function draw() { window.Plotly.newPlot("${id}", figure.data, figure.layout, { responsive: true }); }
   if (window.Plotly) return draw();
   window.__jovialPlotly = window.__jovialPlotly || new Promise(function (resolve, reject) {
