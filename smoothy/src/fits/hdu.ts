@@ -95,7 +95,7 @@ export class HDU {
     readonly dataOffset: number,
     readonly dataSize: number,
     readonly warnings: readonly string[],
-    private readonly source: { path: string; read(offset: number, length: number): Promise<Buffer> },
+    private readonly source: { path: string; read(offset: number, length: number): Promise<Buffer>; readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number> },
   ) {
     this.header = kind === "CompImageHDU" ? compressedImageHeader(rawHeader) : rawHeader;
   }
@@ -152,7 +152,7 @@ export class HDU {
     }
     const where = { path: this.source.path, hdu: this.index, offset: this.dataOffset };
     if (this.kind === "CompImageHDU") return readCompressed(where, this.header, this.shape, start, end);
-    return readImage({ ...where, read: this.source.read }, this.header, this.shape, start, end);
+    return readImage({ ...where, readInto: this.source.readInto }, this.header, this.shape, start, end);
   }
 
   /**

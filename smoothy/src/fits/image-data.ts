@@ -103,8 +103,11 @@ export interface DataLocation {
   path: string;
   hdu: number;
   offset: number;
-  read(offset: number, length: number): Promise<Buffer>;
+  readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number>;
 }
+
+/** Strided reads (a spectrum through a cube) are many small reads: this many run at once. */
+const PARALLEL_READS = 64;
 
 /** Checked `[start, end)` per axis (FITS order, 0-based); the whole image when not given. */
 export function sectionBounds(where: { path: string; hdu: number }, shape: number[], start?: number[], end?: number[]): [number[], number[]] {
@@ -133,21 +136,28 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
   let axis = 0;
   while (axis < shape.length && lo[axis] === 0 && hi[axis] === shape[axis]) run *= shape[axis++];
   if (axis < shape.length) run *= outShape[axis++];
+  // One buffer, read into directly: no second copy of a big image.
   const bytes = Buffer.allocUnsafe(total * width);
   const strides = shape.map((_, a) => shape.slice(0, a).reduce((x, y) => x * y, 1));
   const index = lo.slice();
+  const reads: Array<[number, number]> = []; // [file offset, destination offset]
   for (let filled = 0; filled < total; filled += run) {
     let flat = 0;
     for (let a = 0; a < shape.length; a++) flat += index[a] * strides[a];
-    const chunk = await where.read(where.offset + flat * width, run * width);
-    if (chunk.length !== run * width) {
-      throw new FitsError("ETRUNCATED", where.path, where.hdu, where.offset + flat * width, `the data end after ${chunk.length} of ${run * width} bytes`);
-    }
-    chunk.copy(bytes, filled * width);
+    reads.push([where.offset + flat * width, filled * width]);
     for (let a = axis; a < shape.length; a++) {
       if (++index[a] < hi[a]) break;
       index[a] = lo[a];
     }
+  }
+  const length = run * width;
+  for (let i = 0; i < reads.length; i += PARALLEL_READS) {
+    await Promise.all(
+      reads.slice(i, i + PARALLEL_READS).map(async ([from, to]) => {
+        const got = await where.readInto(bytes, to, from, length);
+        if (got !== length) throw new FitsError("ETRUNCATED", where.path, where.hdu, from, `the data end after ${got} of ${length} bytes`);
+      }),
+    );
   }
   return { shape: outShape, data: physical(rawValues(bytes, s.bitpix), s) };
 }

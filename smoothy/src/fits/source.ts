@@ -6,6 +6,8 @@ export interface ByteSource {
   readonly path: string;
   readonly size: number;
   read(offset: number, length: number): Promise<Buffer>;
+  /** Reads into `target` at `at`, without an intermediate buffer; resolves to the bytes read. */
+  readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -15,6 +17,16 @@ class FileSource implements ByteSource {
     const buffer = Buffer.allocUnsafe(length);
     const { bytesRead } = await this.handle.read(buffer, 0, length, offset);
     return buffer.subarray(0, bytesRead);
+  }
+  async readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number> {
+    let done = 0;
+    // A read may return less than asked (large reads are split by the OS): loop until done or EOF.
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(target, at + done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
   }
   close(): Promise<void> {
     return this.handle.close();
@@ -28,6 +40,9 @@ class MemorySource implements ByteSource {
   }
   async read(offset: number, length: number): Promise<Buffer> {
     return this.bytes.subarray(offset, offset + length);
+  }
+  async readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number> {
+    return this.bytes.copy(target, at, offset, Math.min(offset + length, this.bytes.length));
   }
   async close(): Promise<void> {}
 }
