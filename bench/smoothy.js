@@ -64,6 +64,11 @@ operation opening the file afresh (astropy: \`fits.open\` / \`getdata(memmap=Fal
 (5 for whole reads). The 1 GiB cube is a sparse file: only its header is on disk, so opening it measures what
 opening must read. The page cache is warm for both.
 
+A whole read costs smoothy the page faults of a fresh 32 MiB buffer each time (this VM faults fresh pages in
+slowly), while numpy's allocator hands astropy back the block its previous read freed; a buffer given back by the
+garbage collector later cannot be reused that way. A huge-page allocation (MADV_HUGEPAGE) was tried and was
+slower here (the kernel compacts memory synchronously for it).
+
 ${table}
 `);
 } finally {
