@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { FitsError, formatCard, open, parseCard } from "smoothy";
+import { FitsError, formatCard, Header, open, parseCard } from "smoothy";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
 const test = suite("fits headers");
@@ -132,7 +132,12 @@ test("cards: strings with quotes, D exponents, complex, HIERARCH, undefined valu
   assert.is(card("BIG     = 12345678901234567890").value, 12345678901234567890n);
   assert.is(card("FLAG    =                    F").value, false);
   assert.ok(card("BAD     = 'no end").unparsable);
-  assert.throws(() => formatCard({ keyword: "LONG", value: "x".repeat(69), comment: "" }), /need CONTINUE cards/);
+  const long = "Orion KL's hot core, ".repeat(12);
+  const image = formatCard({ keyword: "LONG", value: long, comment: "a long string" });
+  assert.is(image.length % 80, 0);
+  assert.match(image, /^LONG    = 'Orion KL''s hot core/);
+  assert.match(image, /CONTINUE  '/);
+  assert.is(Header.fromImages(image.match(/.{80}/g)!).header.get("LONG"), long.replace(/ +$/, ""));
   assert.throws(() => formatCard({ keyword: "BAD", value: NaN, comment: "" }), /cannot hold NaN/);
 });
 test.run();

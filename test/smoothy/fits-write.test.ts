@@ -27,19 +27,22 @@ const samples = {
 for (const [name, data] of Object.entries(samples)) {
   test(`${name}: written, read back identically by smoothy and by astropy`, async () => {
     const file = path.join(dir, `${name}.fits`);
-    await writeImage(file, { shape: [3, 2], data }, { header: { OBJECT: "Orion KL", BUNIT: "Jy/beam", EXPTIME: 12.5, FLAG: true } });
+    const title = "An ALMA Band 6 spectral cube of the Orion KL hot core, continuum subtracted, primary beam corrected";
+    await writeImage(file, { shape: [3, 2], data }, { header: { OBJECT: "Orion KL", BUNIT: "Jy/beam", EXPTIME: 12.5, FLAG: true, TITLE: title } });
     const list = await open(file);
     const hdu = list.get(0);
     assert.is(hdu.dtype, name);
     assert.equal(hdu.shape, [3, 2]);
     assert.is(hdu.header.get("OBJECT"), "Orion KL");
     assert.is(hdu.header.get("EXPTIME"), 12.5);
+    assert.is(hdu.header.get("TITLE"), title, "a long string, on CONTINUE cards");
     const back = await hdu.data();
     assert.equal(Array.from(back.data as ArrayLike<unknown>, String), Array.from(data as ArrayLike<unknown>, String));
     await list.close();
-    const r = spawnSync(PYTHON, ["-c", `import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1]); print(json.dumps([d.dtype.name, [str(v) for v in d.ravel().tolist()]]))`, file], { encoding: "utf8" });
+    const r = spawnSync(PYTHON, ["-c", `import sys, json; from astropy.io import fits; d, h = fits.getdata(sys.argv[1], header=True); print(json.dumps([d.dtype.name, [str(v) for v in d.ravel().tolist()], h["TITLE"]]))`, file], { encoding: "utf8" });
     assert.is(r.status, 0, r.stderr);
-    const [dtype, values] = JSON.parse(r.stdout) as [string, string[]];
+    const [dtype, values, astropyTitle] = JSON.parse(r.stdout) as [string, string[], string];
+    assert.is(astropyTitle, title, "astropy reads the CONTINUE'd string");
     assert.is(dtype, name);
     const ours = Array.from(data as ArrayLike<unknown>, (v) => (typeof v === "number" && Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : Object.is(v, -0) ? "-0.0" : String(v)));
     const theirs = values.map((v) => v.replace(/\.0$/, "").replace(/^-0$/, "-0.0"));

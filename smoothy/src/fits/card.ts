@@ -106,15 +106,42 @@ function formatNumber(n: number): string {
   return text.includes(".") || text.includes("E") ? text : `${text}.0`;
 }
 
-/** An 80-character image for a card made in code (FITS standard 4.2 fixed format where it fits). */
+/** Splits a string into pieces whose quoted form (quotes doubled, plus '&') fits a card's 68 columns. */
+function continuedPieces(value: string): string[] {
+  const pieces: string[] = [];
+  let piece = "";
+  for (const ch of value) {
+    const cost = ch === "'" ? 2 : 1;
+    if (piece.replace(/'/g, "''").length + cost > 67) {
+      pieces.push(piece);
+      piece = "";
+    }
+    piece += ch;
+  }
+  pieces.push(piece);
+  return pieces;
+}
+
+/**
+ * The image of a card made in code: 80 characters in FITS fixed format, or several for a string too
+ * long for one card, continued with CONTINUE cards (the OGIP convention astropy writes and reads).
+ */
 export function formatCard(card: Pick<Card, "keyword" | "value" | "comment">): string {
   if (typeof card.value === "number" && !Number.isFinite(card.value)) throw new RangeError(`${card.keyword}: FITS headers cannot hold ${card.value}`);
-  if (typeof card.value === "string" && card.value.replace(/'/g, "''").length > 68) {
-    throw new RangeError(`${card.keyword}: strings longer than 68 characters need CONTINUE cards, which smoothy does not write yet`);
-  }
   if (COMMENTARY.has(card.keyword)) return `${card.keyword.padEnd(8)}${card.comment}`.slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
   const head = card.keyword.length > 8 ? `HIERARCH ${card.keyword} = ` : `${card.keyword.padEnd(8)}= `;
-  const value = formatValue(card.value);
+  if (head.length > 70) throw new RangeError(`${card.keyword}: the keyword is too long for a card`);
   const comment = card.comment ? ` / ${card.comment}` : "";
-  return `${head}${value}${comment}`.slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
+  if (typeof card.value === "string" && card.value.replace(/'/g, "''").length > 68) {
+    const pieces = continuedPieces(card.value);
+    return pieces
+      .map((piece, i) => {
+        const last = i === pieces.length - 1;
+        const quoted = `'${piece.replace(/'/g, "''")}${last ? "" : "&"}'`;
+        const text = i === 0 ? `${head}${quoted}` : `CONTINUE  ${quoted}`;
+        return `${text}${last ? comment : ""}`.slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
+      })
+      .join("");
+  }
+  return `${head}${formatValue(card.value)}${comment}`.slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
 }
