@@ -23,3 +23,4 @@ export { spectrumFigure, imageFigure, type PlotlyFigure } from "./visualize/figu
 export { volumeSpec, type VolumeSpec } from "./visualize/volume.js";
 export { BROWSER_ASSETS } from "./visualize/browser.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
+export { writeTable, type ColumnInput } from "./fits/write-table.js";

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { open, writeImage } from "smoothy";
+import { open, writeImage, writeTable } from "smoothy";
 import { PYTHON } from "../helpers/kernel-client.ts";
 
 const test = suite("fits write");
@@ -64,6 +64,48 @@ test("an existing file is replaced only with overwrite, and no temporary file is
   assert.equal([...(await list.get(0).data()).data], [1, 2]);
   await list.close();
   assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+});
+
+test("writeTable: every column type round-trips through smoothy and astropy", async () => {
+  const file = path.join(dir, "table.fits");
+  const columns = {
+    ra: Float64Array.from([83.822, 266.417, 0.5]),
+    flux: { values: Float32Array.from([1.5, NaN, -2]), repeat: 1, unit: "Jy" },
+    count: Int32Array.from([-1, 0, 2147483647]),
+    small: Int16Array.from([-32768, 5, 32767]),
+    id: BigInt64Array.from([1n, -2n, 9007199254740993n]),
+    ushort: Uint16Array.from([0, 40000, 65535]),
+    uint: Uint32Array.from([0, 3000000000, 4294967295]),
+    byte: Uint8Array.from([0, 128, 255]),
+    sbyte: Int8Array.from([-128, 0, 127]),
+    name: ["Orion KL", "Sgr B2", ""],
+    good: [true, false, true],
+    vec: { values: Float32Array.from([1, 2, 3, 4, 5, 6]), repeat: 2 },
+  };
+  await writeTable(file, columns, { extname: "CATALOGUE", header: { ORIGIN: "JOVIAL" } });
+  const list = await open(file);
+  const hdu = list.get("CATALOGUE");
+  assert.is(hdu.header.get("ORIGIN"), "JOVIAL");
+  const table = await hdu.table();
+  assert.is(table.rows, 3);
+  for (const [name, input] of Object.entries(columns)) {
+    const expected = Array.from((ArrayBuffer.isView(input) || Array.isArray(input) ? input : input.values) as ArrayLike<unknown>, String);
+    assert.equal(Array.from(table.column(name).values as ArrayLike<unknown>, String), expected, name);
+  }
+  assert.is(table.column("flux").column.unit, "Jy");
+  assert.is(table.column("ushort").values.constructor, Uint16Array);
+  await list.close();
+  const r = spawnSync(PYTHON, ["-c", "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 'CATALOGUE'); print(json.dumps({n: [str(v) for v in d[n].ravel().tolist()] for n in d.columns.names}))", file], { encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  const astropy = JSON.parse(r.stdout) as Record<string, string[]>;
+  assert.equal(astropy.uint, ["0", "3000000000", "4294967295"]);
+  assert.equal(astropy.sbyte.map(Number), [-128, 0, 127], "astropy 5.2 gives the int8 convention as floats; same values");
+  assert.equal(astropy.name, ["Orion KL", "Sgr B2", ""]);
+  assert.equal(astropy.good, ["True", "False", "True"]);
+  assert.equal(astropy.id, ["1", "-2", "9007199254740993"]);
+  assert.equal(astropy.vec, ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"]);
+  const ragged = await writeTable(path.join(dir, "bad.fits"), { a: Float32Array.from([1, 2]), b: Float32Array.from([1]) }).catch((e) => e);
+  assert.match(ragged.message, /column b has 1 rows, the table 2/);
 });
 
 test.run();

@@ -19,7 +19,7 @@ const STRUCTURAL = /^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|BZERO
 
 export type HeaderInput = Record<string, CardValue> | Array<Pick<Card, "keyword" | "value" | "comment">>;
 
-function cardsOf(input: HeaderInput | undefined): Array<Pick<Card, "keyword" | "value" | "comment">> {
+export function cardsOf(input: HeaderInput | undefined): Array<Pick<Card, "keyword" | "value" | "comment">> {
   if (!input) return [];
   if (Array.isArray(input)) return input;
   return Object.entries(input).map(([keyword, value]) => ({ keyword: keyword.toUpperCase(), value, comment: "" }));
@@ -65,16 +65,27 @@ export async function writeImage(file: string, image: ImageArray, options: { hea
   const header = Buffer.from((cards.map((c) => formatCard(c)).join("") + "END".padEnd(80)).padEnd(Math.ceil((cards.length + 1) / 36) * BLOCK), "latin1");
   const data = encode(image.data, bitpix, bzero);
   const padding = Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK);
+  await writeAtomically(file, [header, data, padding], true);
+}
+
+/**
+ * Writes `parts` to `file` through a temporary file beside it, renamed over it at the end, so a failed
+ * write leaves the old file intact; refuses to replace a file unless `overwrite`.
+ */
+export async function writeAtomically(file: string, parts: Buffer[], overwrite: boolean): Promise<void> {
+  if (!overwrite && (await stat(file).then(() => true, () => false))) {
+    throw new Error(`write: ${file} exists (pass { overwrite: true } to replace it)`);
+  }
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString("hex")}.tmp`);
   const handle = await openFile(temp, "wx");
   try {
-    await handle.writev([header, data, padding]);
+    await handle.writev(parts);
     await handle.sync();
     await handle.close();
     await rename(temp, file);
   } catch (e) {
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
-    throw new Error(`writeImage(${file}): ${(e as Error).message}; the old file, if any, is untouched`);
+    throw new Error(`write ${file}: ${(e as Error).message}; the old file, if any, is untouched`);
   }
 }
