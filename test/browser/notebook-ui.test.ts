@@ -1,7 +1,7 @@
 // What a person sees: an example opened in Debian's notebook UI in headless Chromium, run, and its rich output on the page.
 import { cpSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT, testJupyterHome } from "../helpers/kernel-client.ts";
@@ -31,6 +31,20 @@ test.after(async () => {
   home.cleanup();
 });
 
+/** Opens a notebook, waits for our kernel, and runs all its cells as Cell ▸ Run All does. */
+async function openAndRunAll(page: Page, notebook: string): Promise<void> {
+  await page.goto(`${server!.url}/notebooks/${notebook}?token=${server!.token}`);
+  await page.waitForFunction(() => {
+    const w = window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean; info_reply?: { implementation?: string } } } } };
+    return w.Jupyter?.notebook?.kernel?.is_connected() && w.Jupyter.notebook.kernel.info_reply?.implementation === "jovial";
+  }, undefined, { timeout: 60_000 });
+  await page.evaluate(() => {
+    const w = window as unknown as { Jupyter: { notebook: { clear_all_output(): void; execute_all_cells(): void } } };
+    w.Jupyter.notebook.clear_all_output();
+    w.Jupyter.notebook.execute_all_cells();
+  });
+}
+
 test("the tree lists the examples and the new-notebook menu offers the TypeScript kernel", async () => {
   const page = await browser!.newPage();
   await page.goto(`${server!.url}/tree?token=${server!.token}`);
@@ -43,16 +57,7 @@ test("the tree lists the examples and the new-notebook menu offers the TypeScrip
 
 test("01-typescript-kernel.ipynb runs in the browser and its rich output is on the page", async () => {
   const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
-  await page.goto(`${server!.url}/notebooks/01-typescript-kernel.ipynb?token=${server!.token}`);
-  await page.waitForFunction(() => {
-    const w = window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean; info_reply?: { implementation?: string } } } } };
-    return w.Jupyter?.notebook?.kernel?.is_connected() && w.Jupyter.notebook.kernel.info_reply?.implementation === "jovial";
-  }, undefined, { timeout: 60_000 });
-  await page.evaluate(() => {
-    const w = window as unknown as { Jupyter: { notebook: { clear_all_output(): void; execute_all_cells(): void } } };
-    w.Jupyter.notebook.clear_all_output();
-    w.Jupyter.notebook.execute_all_cells();
-  });
+  await openAndRunAll(page, "01-typescript-kernel.ipynb");
   // Done when no prompt shows [*] and the last code cell has a number.
   await page.waitForFunction(() => {
     const prompts = [...document.querySelectorAll(".code_cell .input_prompt")].map((p) => p.textContent ?? "");
@@ -77,16 +82,7 @@ test("02-fits-and-visualize.ipynb draws its plots and its volume in the page, of
   const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
   const failed: string[] = [];
   page.on("requestfailed", (r) => failed.push(r.url()));
-  await page.goto(`${server!.url}/notebooks/02-fits-and-visualize.ipynb?token=${server!.token}`);
-  await page.waitForFunction(() => {
-    const w = window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean; info_reply?: { implementation?: string } } } } };
-    return w.Jupyter?.notebook?.kernel?.is_connected() && w.Jupyter.notebook.kernel.info_reply?.implementation === "jovial";
-  }, undefined, { timeout: 60_000 });
-  await page.evaluate(() => {
-    const w = window as unknown as { Jupyter: { notebook: { clear_all_output(): void; execute_all_cells(): void } } };
-    w.Jupyter.notebook.clear_all_output();
-    w.Jupyter.notebook.execute_all_cells();
-  });
+  await openAndRunAll(page, "02-fits-and-visualize.ipynb");
   await page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot").length >= 3 && /WebGL/.test(document.querySelector("[id^=jovial-view] pre")?.textContent ?? ""), undefined, { timeout: 120_000 });
   assert.ok(await page.locator(".js-plotly-plot .main-svg").count() >= 3, "plotly drew its SVG");
   assert.match(await page.locator("[id^=jovial-view] pre").first().innerText(), /WebGL/, "without WebGL the volume says why instead of failing silently");
