@@ -24,3 +24,4 @@ export { volumeSpec, type VolumeSpec } from "./visualize/volume.js";
 export { BROWSER_ASSETS } from "./visualize/browser.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
+export { progress, type Progress } from "./progress.js";

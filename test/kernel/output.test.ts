@@ -110,4 +110,20 @@ test("errors thrown later by a cell's callbacks are reported on that cell's stde
   assert.is(resultText(await kernel.execute("'alive'")), "'alive'");
 });
 
+test("smoothy's progress bar: shown under the cell after half a second, updated in place, finished", async () => {
+  const ex = await kernel.execute(`import { progress } from "smoothy";
+const bar = progress("crunching", 10);
+for (let i = 0; i < 10; i++) { const until = Date.now() + 100; while (Date.now() < until) {} bar.update(i + 1); }
+bar.finish();`);
+  const shown = ofType(ex, "display_data");
+  assert.is(shown.length, 1, "one display, then updates");
+  const id = shown[0].content.transient.display_id;
+  assert.match(shown[0].content.data["text/html"], /<progress value="0\.\d+"/);
+  const updates = ofType(ex, "update_display_data");
+  assert.ok(updates.length >= 1 && updates.every((u) => u.content.transient.display_id === id));
+  assert.match(updates[updates.length - 1].content.data["text/plain"], /crunching done/);
+  const quick = await kernel.execute(`import { progress as p2 } from "smoothy"; const q = p2("quick", 1); q.update(1); q.finish();`);
+  assert.is(ofType(quick, "display_data").length, 0, "quick work shows no bar");
+});
+
 test.run();

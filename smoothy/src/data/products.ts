@@ -5,6 +5,7 @@
  * know nothing of rendering: `visualize()` turns them into views.
  */
 import type { Header } from "../fits/header.js";
+import { progress } from "../progress.js";
 import type { WCS } from "../wcs/wcs.js";
 import { jyPerBeamToKelvin, type Beam } from "./beam.js";
 import { convertSpectral, spectralKind, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
@@ -152,19 +153,22 @@ export class Image extends Product {
 }
 
 /** Along-axis reduction of a 3-D array: out has the shape without `axis`. */
-function reduceAxis(data: Values, shape: number[], axis: number, reduce: (values: Float64Array) => number): { data: Float64Array; shape: number[] } {
+function reduceAxis(data: Values, shape: number[], axis: number, reduce: (values: Float64Array) => number, label = "reducing"): { data: Float64Array; shape: number[] } {
   const s = strides(shape);
   const others = [0, 1, 2].filter((a) => a !== axis);
   const [n0, n1] = others.map((a) => shape[a]);
   const out = new Float64Array(n0 * n1);
   const line = new Float64Array(shape[axis]);
+  const bar = progress(label, n1);
   for (let j = 0; j < n1; j++) {
+    bar.update(j);
     for (let i = 0; i < n0; i++) {
       const base = i * s[others[0]] + j * s[others[1]];
       for (let k = 0; k < line.length; k++) line[k] = data[base + k * s[axis]];
       out[j * n0 + i] = reduce(line);
     }
   }
+  bar.finish();
   return { data: out, shape: others.map((a) => shape[a]) };
 }
 
@@ -277,7 +281,7 @@ export class Cube extends Product {
       for (let k = 0; k < line.length; k++) if (Number.isFinite(line[k])) spread += line[k] * (v[k] - m1) ** 2;
       return Math.sqrt(spread / sum);
     };
-    const { data, shape } = reduceAxis(this.data, this.shape, spec, reduce);
+    const { data, shape } = reduceAxis(this.data, this.shape, spec, reduce, `moment ${order}`);
     const axes = this.init.axes.filter((_, a) => a !== spec);
     const offset = this.keptOffsets((a) => a !== spec);
     const unit = order === 0 ? `${this.unit} ${SPECTRAL_UNIT[kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!]}` : SPECTRAL_UNIT[kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!];
@@ -290,7 +294,7 @@ export class Cube extends Product {
       const s = statistics(line);
       return operation === "sum" ? s.sum : operation === "mean" ? s.mean : operation === "max" ? s.max : operation === "min" ? s.min : s.median;
     };
-    const { data, shape } = reduceAxis(this.data, this.shape, axis, reduce);
+    const { data, shape } = reduceAxis(this.data, this.shape, axis, reduce, operation);
     return new Image({ ...this.init, data, shape, axes: this.init.axes.filter((_, a) => a !== axis), offset: this.keptOffsets((a) => a !== axis), source: `${operation} of ${this.source}` });
   }
 

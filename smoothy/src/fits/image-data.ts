@@ -3,6 +3,8 @@
  * conventions recognised, BLANK as NaN), in FITS storage order (NAXIS1 varies fastest), with the
  * shape in FITS axis order (NAXIS1 first).
  */
+import path from "node:path";
+import { progress } from "../progress.js";
 import { FitsError } from "./errors.js";
 import type { Header } from "./header.js";
 
@@ -108,6 +110,7 @@ export interface DataLocation {
 
 /** Strided reads (a spectrum through a cube) are many small reads: this many run at once. */
 const PARALLEL_READS = 64;
+const CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** Checked `[start, end)` per axis (FITS order, 0-based); the whole image when not given. */
 export function sectionBounds(where: { path: string; hdu: number }, shape: number[], start?: number[], end?: number[]): [number[], number[]] {
@@ -150,14 +153,22 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
       index[a] = lo[a];
     }
   }
+  // Long runs are read in chunks, so that progress can be shown and an interrupted cell stops early.
   const length = run * width;
-  for (let i = 0; i < reads.length; i += PARALLEL_READS) {
+  const pieces: Array<[number, number, number]> = [];
+  for (const [from, to] of reads) {
+    for (let p = 0; p < length; p += CHUNK_BYTES) pieces.push([from + p, to + p, Math.min(CHUNK_BYTES, length - p)]);
+  }
+  const bar = progress(`reading ${path.basename(where.path)}[${where.hdu}]`, pieces.length);
+  for (let i = 0; i < pieces.length; i += PARALLEL_READS) {
     await Promise.all(
-      reads.slice(i, i + PARALLEL_READS).map(async ([from, to]) => {
-        const got = await where.readInto(bytes, to, from, length);
-        if (got !== length) throw new FitsError("ETRUNCATED", where.path, where.hdu, from, `the data end after ${got} of ${length} bytes`);
+      pieces.slice(i, i + PARALLEL_READS).map(async ([from, to, n]) => {
+        const got = await where.readInto(bytes, to, from, n);
+        if (got !== n) throw new FitsError("ETRUNCATED", where.path, where.hdu, from, `the data end after ${got} of ${n} bytes`);
       }),
     );
+    bar.update(i + PARALLEL_READS);
   }
+  bar.finish();
   return { shape: outShape, data: physical(rawValues(bytes, s.bitpix), s) };
 }

@@ -1,0 +1,58 @@
+/**
+ * Progress of long work: a bar under the cell in a JOVIAL notebook (a display updated in place), a
+ * bar on stderr in a terminal, nothing otherwise. It appears only once the work has taken half a
+ * second, so quick calls leave no trace, and it updates at most ten times a second.
+ */
+interface NotebookDisplay {
+  (value: unknown, options?: { display_id?: boolean | string }): { update(value: unknown): Promise<void> } | undefined;
+}
+
+export interface Progress {
+  /** `done` units of the total are finished. */
+  update(done: number): void;
+  finish(): void;
+}
+
+const SHOW_AFTER_MS = 500;
+const EVERY_MS = 100;
+
+function bar(fraction: number, width: number): string {
+  const full = Math.round(fraction * width);
+  return "█".repeat(full) + "░".repeat(width - full);
+}
+
+export function progress(label: string, total: number): Progress {
+  const started = Date.now();
+  let last = 0;
+  let shown: { update(value: unknown): Promise<void> } | undefined;
+  let terminal = false;
+  const display = (globalThis as { display?: NotebookDisplay }).display;
+  const inNotebook = typeof display === "function" && "jovial" in globalThis;
+  const render = (done: number, finished: boolean) => {
+    const fraction = total > 0 ? Math.min(1, done / total) : 1;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const text = `${label} ${finished ? "done" : `${Math.floor(fraction * 100)}%`} (${seconds} s)`;
+    if (inNotebook) {
+      const bundle = {
+        "text/plain": `${bar(fraction, 30)} ${text}`,
+        "text/html": `<div style="font:12px sans-serif"><progress value="${fraction}" max="1" style="width:240px;vertical-align:middle"></progress> ${text.replace(/[<&]/g, "")}</div>`,
+      };
+      if (!shown) shown = display!(bundle, { display_id: true });
+      else void shown.update(bundle);
+    } else if (process.stderr.isTTY) {
+      terminal = true;
+      process.stderr.write(`\r${bar(fraction, 30)} ${text}${finished ? "\n" : ""}`);
+    }
+  };
+  return {
+    update(done) {
+      const now = Date.now();
+      if (now - started < SHOW_AFTER_MS || now - last < EVERY_MS) return;
+      last = now;
+      render(done, false);
+    },
+    finish() {
+      if (shown || terminal) render(total, true);
+    },
+  };
+}
