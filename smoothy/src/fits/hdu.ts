@@ -151,7 +151,7 @@ export class HDU {
       return Promise.reject(new FitsError("EBADHEADER", this.source.path, this.index, this.dataOffset, `${this.kind} ${JSON.stringify(this.name)} has no image data`));
     }
     const where = { path: this.source.path, hdu: this.index, offset: this.dataOffset };
-    if (this.kind === "CompImageHDU") return readCompressed(where, this.header, this.shape, start, end);
+    if (this.kind === "CompImageHDU") return readCompressed({ ...where, read: this.source.read }, this.header, this.rawHeader, this.shape, start, end);
     return readImage({ ...where, readInto: this.source.readInto }, this.header, this.shape, start, end);
   }
 
