@@ -6,17 +6,10 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { FitsError, open } from "smoothy";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
+import { random } from "../helpers/random.ts";
 
 const test = suite("cfitsio fuzz");
 
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test("300 randomly damaged RICE files: each read gives pixels or a FitsError", async () => {
   if (!sharedAvailable("cfitsio fuzz")) return;

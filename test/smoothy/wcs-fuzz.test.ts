@@ -2,18 +2,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Header, WCS, WcsError } from "smoothy";
+import { random } from "../helpers/random.ts";
 
 const test = suite("wcs fuzz");
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROJECTIONS = ["TAN", "SIN", "ARC", "CAR", "AIT", "ZEA", "STG", "MER", "CEA", "COP", "HPX", "XPH", "TSC", "QSC", "ZPN", "XYZ", "", "-"];
 const AXES = ["RA--", "DEC-", "GLON", "GLAT", "FREQ", "VRAD", "VOPT", "WAVE", "STOKES", "FELO", "LINEAR", "", "X"];
