@@ -108,4 +108,56 @@ test("writeTable: every column type round-trips through smoothy and astropy", as
   assert.match(ragged.message, /column b has 1 rows, the table 2/);
 });
 
+test("writeTable: variable-length columns round-trip through smoothy and astropy", async () => {
+  const file = path.join(dir, "vla.fits");
+  const spectra = [Float32Array.from([1, 2.5, NaN]), new Float32Array(0), Float32Array.from([-7])];
+  const flags = [Int16Array.from([-32768]), Int16Array.from([1, 2]), Int16Array.from([0, 0, 32767])];
+  const unsigned = [Uint16Array.from([65535]), Uint16Array.from([1, 2]), Uint16Array.from([0, 0, 40000])];
+  await writeTable(file, { spectrum: spectra, flags, unsigned, id: Int32Array.from([10, 20, 30]) });
+  const list = await open(file);
+  const table = await list.get(1).table();
+  assert.is(list.get(1).header.get("TFORM1"), "1PE(3)");
+  assert.equal((table.column("spectrum").values as Float32Array[]).map((a) => Array.from(a, String)), spectra.map((a) => Array.from(a, String)));
+  assert.equal((table.column("flags").values as Int16Array[]).map((a) => Array.from(a)), flags.map((a) => Array.from(a)));
+  assert.equal((table.column("unsigned").values as Uint16Array[]).map((a) => Array.from(a)), unsigned.map((a) => Array.from(a)), "TZERO 32768 on a P column");
+  assert.equal(Array.from(table.column("id").values as Int32Array), [10, 20, 30]);
+  await list.close();
+  const r = spawnSync(PYTHON, ["-c", "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 1); print(json.dumps({n: [[str(v) for v in row] for row in d[n]] for n in ('spectrum', 'flags')}))", file], { encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  // Not the unsigned column: astropy 5.2 applies TZERO to the first row of a variable-length column only.
+  assert.equal(JSON.parse(r.stdout), { spectrum: [["1.0", "2.5", "nan"], [], ["-7.0"]], flags: [["-32768"], ["1", "2"], ["0", "0", "32767"]] });
+  const mixed = await writeTable(path.join(dir, "mixed.fits"), { a: [Float32Array.from([1]), Float64Array.from([2])] }).catch((e) => e);
+  assert.match(mixed.message, /typed arrays of one type in every row/);
+});
+
+test("writeTable: ASCII tables round-trip exactly through smoothy and astropy", async () => {
+  const file = path.join(dir, "ascii.fits");
+  const columns = {
+    name: ["Orion KL", "Sgr B2", "W51"],
+    ra: Float64Array.from([83.80666666666667, 266.8341666666667, -1e-300]),
+    flux: { values: Float32Array.from([0.1, NaN, 3.4028234663852886e38]), unit: "Jy" },
+    count: Int32Array.from([-2147483648, 0, 7]),
+  };
+  await writeTable(file, columns, { format: "ascii", extname: "SOURCES" });
+  const list = await open(file);
+  const hdu = list.get("SOURCES");
+  assert.is(hdu.header.get("XTENSION"), "TABLE");
+  const table = await hdu.table();
+  assert.equal(Array.from(table.column("ra").values as ArrayLike<number>), Array.from(columns.ra), "17 significant digits: float64 exact");
+  assert.equal(Array.from(table.column("flux").values as ArrayLike<number>, (v) => Math.fround(v)), Array.from(columns.flux.values), "9 significant digits: float32 exact");
+  assert.equal(Array.from(table.column("count").values as ArrayLike<number>, Number), [-2147483648, 0, 7]);
+  assert.equal((table.column("name").values as string[]).map((v) => v.trimEnd()), columns.name);
+  await list.close();
+  const r = spawnSync(PYTHON, ["-c", "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 'SOURCES'); print(json.dumps({n: [str(v) for v in d[n].tolist()] for n in d.columns.names}))", file], { encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  const astropy = JSON.parse(r.stdout) as Record<string, string[]>;
+  assert.equal(astropy.ra.map(Number), Array.from(columns.ra));
+  assert.equal(astropy.count, ["-2147483648", "0", "7"]);
+  assert.equal(astropy.name.map((v) => v.trimEnd()), columns.name);
+  assert.is(Math.fround(Number(astropy.flux[0])), Math.fround(0.1));
+  assert.is(astropy.flux[1], "nan", "NaN is written as astropy writes it");
+  const logical = await writeTable(path.join(dir, "bad-ascii.fits"), { ok: [true] }, { format: "ascii" }).catch((e) => e);
+  assert.match(logical.message, /strings, floats and integers only/);
+});
+
 test.run();

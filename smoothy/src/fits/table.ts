@@ -236,8 +236,9 @@ export function readAsciiColumn(bytes: Uint8Array, header: Header, column: Colum
       out[r] = out instanceof Float64Array ? NaN : 0;
       return;
     }
-    const v = Number(s.replace(/[Dd]/, "E"));
-    if (Number.isNaN(v)) throw new Error(`${where}: row ${r} of column ${column.name}: ${JSON.stringify(s)} is not a number`);
+    const special = /^([+-]?)(NAN|INF|INFINITY)$/i.exec(s); // as astropy writes non-finite floats
+    const v = special ? (special[2].toUpperCase() === "NAN" ? NaN : special[1] === "-" ? -Infinity : Infinity) : Number(s.replace(/[Dd]/, "E"));
+    if (Number.isNaN(v) && !special) throw new Error(`${where}: row ${r} of column ${column.name}: ${JSON.stringify(s)} is not a number`);
     out[r] = v * column.tscal + column.tzero;
   });
   return { column, values: out, shape: [rows], nulls };
