@@ -46,13 +46,17 @@ test("spectrum at a pixel, moments 0, 1, 2 in radio velocity, robust noise, Jy/b
   assert.instance(spectrum, Spectrum);
   reference.spectrum_50_60.forEach((v: number, k: number) => assert.ok(close(spectrum.data[k], v, 1e-7), `channel ${k}`));
   for (const order of [0, 1, 2] as const) {
-    const m = cube.moment(order, "VRAD");
+    const m = cube.moment(order, "VRAD", { unit: "m/s" });
+    const km = cube.moment(order, "VRAD");
     assert.instance(m, Image);
+    assert.is(km.unit, order === 0 ? `${cube.unit} km/s` : "km/s", "velocity moments default to km/s");
     for (const [xy, v] of Object.entries(reference[`m${order}`] as Record<string, number | null>)) {
       const [x, y] = xy.split(",").map(Number);
       assert.ok(close(m.at(x, y), v ?? NaN, 1e-6), `moment ${order} at ${xy}: ${m.at(x, y)} vs ${v}`);
+      assert.ok(close(km.at(x, y) * 1000, v ?? NaN, 1e-6), `moment ${order} in km/s at ${xy}`);
     }
   }
+  assert.throws(() => cube.moment(1, "VRAD", { unit: "GHz" }), /"GHz" does not fit VRAD: use one of m\/s, km\/s/);
   assert.ok(close(cube.noise(), reference.mad_std, 1e-9), `noise ${cube.noise()} vs ${reference.mad_std}`);
   const kelvin = cube.toKelvin();
   assert.is(kelvin.unit, "K");

@@ -8,7 +8,7 @@ import type { Header } from "../fits/header.js";
 import { progress } from "../progress.js";
 import type { WCS } from "../wcs/wcs.js";
 import { jyPerBeamToKelvin, type Beam } from "./beam.js";
-import { convertSpectral, spectralKind, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
+import { convertSpectral, DISPLAY_UNIT, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
 import { madStd, statistics, type Statistics } from "./statistics.js";
 
 export type Values = Float32Array | Float64Array;
@@ -261,11 +261,16 @@ export class Cube extends Product {
 
   /**
    * Moment 0 (integrated intensity, in data unit × spectral unit), 1 (intensity-weighted mean
-   * spectral coordinate) or 2 (intensity-weighted dispersion) along the spectral axis, in `kind`.
+   * spectral coordinate) or 2 (intensity-weighted dispersion) along the spectral axis, in `kind`
+   * (default: the header's) and `unit` (default km/s for velocities, GHz for frequencies, m for
+   * wavelengths).
    */
-  moment(order: 0 | 1 | 2, kind?: SpectralKind): Image {
+  moment(order: 0 | 1 | 2, kind?: SpectralKind, options: { unit?: string } = {}): Image {
     const spec = this.requireSpectral();
-    const v = this.spectralValues(kind);
+    const resolved = kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!;
+    const spectralUnit = options.unit ?? DISPLAY_UNIT[resolved];
+    const scale = spectralScale(resolved, spectralUnit);
+    const v = this.spectralValues(resolved).map((x) => x * scale);
     const dv = v.length > 1 ? Math.abs(v[1] - v[0]) : 1;
     const reduce = (line: Float64Array): number => {
       let sum = 0, weighted = 0;
@@ -284,7 +289,7 @@ export class Cube extends Product {
     const { data, shape } = reduceAxis(this.data, this.shape, spec, reduce, `moment ${order}`);
     const axes = this.init.axes.filter((_, a) => a !== spec);
     const offset = this.keptOffsets((a) => a !== spec);
-    const unit = order === 0 ? `${this.unit} ${SPECTRAL_UNIT[kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!]}` : SPECTRAL_UNIT[kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!];
+    const unit = order === 0 ? `${this.unit} ${spectralUnit}` : spectralUnit;
     return new Image({ ...this.init, data, shape, axes, offset, unit, source: `moment ${order} of ${this.source}` });
   }
 

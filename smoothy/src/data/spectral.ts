@@ -53,3 +53,23 @@ export function convertSpectral(values: ArrayLike<number>, from: SpectralKind, t
 }
 
 export const SPECTRAL_UNIT: Record<SpectralKind, string> = { FREQ: "Hz", VRAD: "m/s", VOPT: "m/s", WAVE: "m" };
+
+/** Units a spectral value can be given in, with their size in the kind's SI unit. */
+const SCALES: Record<string, [SpectralKind[], number]> = {
+  "Hz": [["FREQ"], 1], "kHz": [["FREQ"], 1e3], "MHz": [["FREQ"], 1e6], "GHz": [["FREQ"], 1e9],
+  "m/s": [["VRAD", "VOPT"], 1], "km/s": [["VRAD", "VOPT"], 1e3],
+  "m": [["WAVE"], 1], "mm": [["WAVE"], 1e-3], "um": [["WAVE"], 1e-6], "nm": [["WAVE"], 1e-9], "Angstrom": [["WAVE"], 1e-10],
+};
+
+/** The units astronomers read these in (CASA's immoments gives km/s, for one). */
+export const DISPLAY_UNIT: Record<SpectralKind, string> = { FREQ: "GHz", VRAD: "km/s", VOPT: "km/s", WAVE: "m" };
+
+/** The factor from SI values of `kind` to `unit`; a unit that does not fit the kind is an error. */
+export function spectralScale(kind: SpectralKind, unit: string): number {
+  const entry = SCALES[unit];
+  if (!entry || !entry[0].includes(kind)) {
+    const fitting = Object.keys(SCALES).filter((u) => SCALES[u][0].includes(kind));
+    throw new RangeError(`spectral unit ${JSON.stringify(unit)} does not fit ${kind}: use one of ${fitting.join(", ")}`);
+  }
+  return 1 / entry[1];
+}
