@@ -262,7 +262,7 @@ export class Cube extends Product {
   /**
    * Moment 0 (integrated intensity, in data unit × spectral unit), 1 (intensity-weighted mean
    * spectral coordinate) or 2 (intensity-weighted dispersion) along the spectral axis, in `kind`
-   * (default: the header's) and `unit` (default km/s for velocities, GHz for frequencies, m for
+   * (default: the header's) and `unit` (default km/s for velocities, GHz for frequencies, µm for
    * wavelengths).
    */
   moment(order: 0 | 1 | 2, kind?: SpectralKind, options: { unit?: string } = {}): Image {

@@ -62,7 +62,7 @@ const SCALES: Record<string, [SpectralKind[], number]> = {
 };
 
 /** The units astronomers read these in (CASA's immoments gives km/s, for one). */
-export const DISPLAY_UNIT: Record<SpectralKind, string> = { FREQ: "GHz", VRAD: "km/s", VOPT: "km/s", WAVE: "m" };
+export const DISPLAY_UNIT: Record<SpectralKind, string> = { FREQ: "GHz", VRAD: "km/s", VOPT: "km/s", WAVE: "um" };
 
 /** The factor from SI values of `kind` to `unit`; a unit that does not fit the kind is an error. */
 export function spectralScale(kind: SpectralKind, unit: string): number {

@@ -4,7 +4,7 @@
  * axes as sexagesimal ticks. Big maps are block-averaged to at most `maxPixels` a side.
  */
 import type { Image, Spectrum } from "../data/products.js";
-import { spectralKind, type SpectralKind } from "../data/spectral.js";
+import { DISPLAY_UNIT, spectralKind, spectralScale, type SpectralKind } from "../data/spectral.js";
 import { downsample2d, percentiles } from "./downsample.js";
 import { formatDec, formatRa } from "./sexagesimal.js";
 
@@ -13,12 +13,7 @@ export interface PlotlyFigure {
   layout: Record<string, unknown>;
 }
 
-const DISPLAY: Record<SpectralKind, { scale: number; unit: string; title: string }> = {
-  FREQ: { scale: 1e-9, unit: "GHz", title: "Frequency" },
-  VRAD: { scale: 1e-3, unit: "km/s", title: "Radio velocity" },
-  VOPT: { scale: 1e-3, unit: "km/s", title: "Optical velocity" },
-  WAVE: { scale: 1e6, unit: "µm", title: "Wavelength" },
-};
+const TITLE: Record<SpectralKind, string> = { FREQ: "Frequency", VRAD: "Radio velocity", VOPT: "Optical velocity", WAVE: "Wavelength" };
 
 export function spectrumFigure(spectrum: Spectrum, options: { kind?: SpectralKind } = {}): PlotlyFigure {
   let x: number[];
@@ -26,9 +21,9 @@ export function spectrumFigure(spectrum: Spectrum, options: { kind?: SpectralKin
   const native = spectrum.wcs && spectrum.spectralAxis >= 0 ? spectralKind(spectrum.wcs.ctype[spectrum.wcs.axes.spec]) : undefined;
   const kind = options.kind ?? (native === "FREQ" && (spectrum.wcs?.restfrq ?? 0) > 0 ? "VRAD" : native);
   if (kind) {
-    const d = DISPLAY[kind];
-    x = Array.from(spectrum.spectralValues(kind), (v) => v * d.scale);
-    title = `${d.title} (${d.unit})`;
+    const scale = spectralScale(kind, DISPLAY_UNIT[kind]);
+    x = Array.from(spectrum.spectralValues(kind), (v) => v * scale);
+    title = `${TITLE[kind]} (${DISPLAY_UNIT[kind].replace("um", "µm")})`;
   } else {
     x = Array.from({ length: spectrum.size }, (_, i) => i);
   }
