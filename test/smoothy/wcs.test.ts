@@ -1,4 +1,5 @@
 // smoothy's WCS (wcslib through native/) against astropy.wcs on the same real files.
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { suite } from "uvu";
@@ -7,6 +8,7 @@ import { Header, open, parseCard, WCS, WcsError } from "smoothy";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
 const test = suite("wcs");
+const PYTHON = "/usr/bin/python3";
 
 interface Ref { file: string; hdus?: Array<{ wcs?: { ctype: string[]; cunit: string[]; samples: Array<[number[], number[]]> } }> }
 const references: Ref[] = sharedAvailable("WCS references")
@@ -87,6 +89,44 @@ test("bad input gets errors that say what is wrong, never a crash", () => {
   assert.instance(e, WcsError);
   assert.match((e as Error).message, /projection|ctype|Unrecognized/i);
   assert.is(parseCard("CTYPE1  = 'RA---TAN'".padEnd(80)).value, "RA---TAN");
+});
+
+// SIP distortion (a Spitzer-like header, third order, with the inverse): astropy applies it in
+// all_pix2world, wcslib as a distortion of the TAN projection.
+const SIP = [
+  "NAXIS   = 2", "NAXIS1  = 256", "NAXIS2  = 256",
+  "CTYPE1  = 'RA---TAN-SIP'", "CTYPE2  = 'DEC--TAN-SIP'", "CRPIX1  = 128.0", "CRPIX2  = 128.0",
+  "CRVAL1  = 202.4826", "CRVAL2  = 47.2315", "CD1_1   = -3.3E-4", "CD1_2   = 2.1E-5", "CD2_1   = 2.0E-5", "CD2_2   = 3.3E-4",
+  "A_ORDER = 3", "A_0_2   = 2.4E-6", "A_0_3   = -1.3E-9", "A_1_1   = -3.1E-6", "A_1_2   = 7.6E-10", "A_2_0   = 5.2E-6", "A_2_1   = -1.9E-9", "A_3_0   = 2.9E-10",
+  "B_ORDER = 3", "B_0_2   = -6.1E-6", "B_0_3   = 4.4E-10", "B_1_1   = 5.6E-6", "B_1_2   = -2.2E-9", "B_2_0   = -2.7E-6", "B_2_1   = 8.8E-10", "B_3_0   = -1.0E-9",
+];
+
+test("SIP distortion: pixel → world as astropy's all_pix2world, to 1e-9 degree", () => {
+  const wcs = WCS.fromHeader(header(SIP));
+  const pixels = [[0, 0], [255, 255], [127, 127], [10, 240], [200, 30], [-20, 300]];
+  const script = `
+import sys, json, warnings
+from astropy.io import fits
+from astropy.wcs import WCS
+cards = json.loads(sys.stdin.read())
+h = fits.Header.fromstring("".join(c.ljust(80) for c in cards))
+w = WCS(h)
+pix = ${JSON.stringify(pixels)}
+print(json.dumps([list(map(float, w.all_pix2world([p], 0)[0])) for p in pix]))
+`;
+  const r = spawnSync(PYTHON, ["-c", script], { input: JSON.stringify(SIP.map((l) => l.padEnd(80))), encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  const astropy = JSON.parse(r.stdout) as number[][];
+  const [ra, dec] = wcs.pixelToWorldValues(pixels.map((p) => p[0]), pixels.map((p) => p[1]));
+  pixels.forEach((p, i) => {
+    assert.ok(agrees("RA", ra[i], astropy[i][0]), `RA at ${p}: ${ra[i]} vs astropy ${astropy[i][0]}`);
+    assert.ok(agrees("DEC", dec[i], astropy[i][1]), `Dec at ${p}: ${dec[i]} vs astropy ${astropy[i][1]}`);
+  });
+  const plain = WCS.fromHeader(header(SIP.filter((l) => !/^[AB]_/.test(l)).map((l) => l.replace("-SIP", "    "))));
+  const [ra0] = plain.pixelToWorldValues([0], [0]);
+  assert.ok(Math.abs(ra0[0] - ra[0]) * 3600 > 0.1, "the distortion moves the corner by more than 0.1 arcsec");
+  const [x, y] = wcs.worldToPixelValues(ra, dec);
+  pixels.forEach((p, i) => assert.ok(Math.abs(x[i] - p[0]) < 1e-6 && Math.abs(y[i] - p[1]) < 1e-6, `round trip at ${p}: ${x[i]}, ${y[i]}`));
 });
 
 test.run();
