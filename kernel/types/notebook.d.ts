@@ -66,6 +66,11 @@ declare global {
       typeCheck: boolean;
     };
     readonly version: string;
+    /**
+     * The running cell's AbortSignal: aborted when the cell is interrupted. Pass it to long work
+     * (`fetch`, child processes, your own loops); smoothy's reads use it by default.
+     */
+    readonly signal: AbortSignal | undefined;
   };
 }
 export {};

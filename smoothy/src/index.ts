@@ -4,7 +4,7 @@
  */
 export { open } from "./fits/open.js";
 export { HDUList, type HDUKey } from "./fits/hdulist.js";
-export { HDU, type HDUKind } from "./fits/hdu.js";
+export { HDU, type HDUKind, type ReadOptions } from "./fits/hdu.js";
 export { Header } from "./fits/header.js";
 export type { ImageArray, PixelArray, DType } from "./fits/image-data.js";
 export { Table, type Column, type ColumnData, type ColumnValues } from "./fits/table.js";
@@ -24,4 +24,4 @@ export { volumeSpec, type VolumeSpec } from "./visualize/volume.js";
 export { BROWSER_ASSETS } from "./visualize/browser.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
-export { progress, type Progress } from "./progress.js";
+export { cellSignal, checkCancelled, progress, type Progress } from "./progress.js";

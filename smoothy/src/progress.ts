@@ -1,7 +1,10 @@
 /**
- * Progress of long work: a bar under the cell in a JOVIAL notebook (a display updated in place), a
- * bar on stderr in a terminal, nothing otherwise. It appears only once the work has taken half a
- * second, so quick calls leave no trace, and it updates at most ten times a second.
+ * Progress and cancellation of long work. Progress: a bar under the cell in a JOVIAL notebook (a
+ * display updated in place), a bar on stderr in a terminal, nothing otherwise. It appears only once
+ * the work has taken half a second, so quick calls leave no trace, and it updates at most ten times a
+ * second. Cancellation: every update checks an AbortSignal, the caller's or else the running cell's
+ * (`jovial.signal`, which the kernel aborts on an interrupt), so interrupted work stops at its next
+ * step instead of running on unseen.
  */
 interface NotebookDisplay {
   (value: unknown, options?: { display_id?: boolean | string }): { update(value: unknown): Promise<void> } | undefined;
@@ -21,7 +24,17 @@ function bar(fraction: number, width: number): string {
   return "█".repeat(full) + "░".repeat(width - full);
 }
 
-export function progress(label: string, total: number): Progress {
+/** The signal of the notebook cell this code runs for, when it runs in the JOVIAL kernel. */
+export function cellSignal(): AbortSignal | undefined {
+  return (globalThis as { jovial?: { signal?: AbortSignal } }).jovial?.signal;
+}
+
+/** Throws the abort reason (the kernel's "Interrupted" error, or an AbortError) once `signal` is aborted. */
+export function checkCancelled(signal: AbortSignal | undefined = cellSignal()): void {
+  signal?.throwIfAborted();
+}
+
+export function progress(label: string, total: number, signal: AbortSignal | undefined = cellSignal()): Progress {
   const started = Date.now();
   let last = 0;
   let shown: { update(value: unknown): Promise<void> } | undefined;
@@ -46,6 +59,7 @@ export function progress(label: string, total: number): Progress {
   };
   return {
     update(done) {
+      signal?.throwIfAborted();
       const now = Date.now();
       if (now - started < SHOW_AFTER_MS || now - last < EVERY_MS) return;
       last = now;

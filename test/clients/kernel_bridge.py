@@ -176,10 +176,19 @@ class Bridge:
         return {"prompt": request["content"]["prompt"], "heartbeat": hb, "reply": slim(reply),
                 "iopub": self.iopub_until_idle(msg_id, timeout)}
 
-    def execute_and_interrupt(self, code, after=0.3, mode="signal", timeout=30, allow_stdin=False):
+    def execute_and_interrupt(self, code, after=0.3, mode="signal", timeout=30, allow_stdin=False, after_output=None):
+        """Interrupts `after` seconds into the cell, or once it has sent an `after_output` message (say display_data)."""
         msg_id = self.send("execute_request", {"code": code, "silent": False, "store_history": True,
                                                 "user_expressions": {}, "allow_stdin": allow_stdin, "stop_on_error": True})
-        time.sleep(after)
+        if after_output:
+            deadline = time.time() + timeout
+            while True:
+                msg = self.kc.get_iopub_msg(timeout=max(0.01, deadline - time.time()))
+                self.iopub_backlog.append(msg)
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == after_output:
+                    break
+        else:
+            time.sleep(after)
         started = time.perf_counter()
         interrupt_reply = None
         if mode == "signal":

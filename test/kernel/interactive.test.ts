@@ -1,4 +1,6 @@
 // stdin, comms, interrupts and history: the parts of the protocol that tslab and Deno's kernel miss.
+import { rmSync, truncateSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { KernelClient, ofType, resultText, streamText, testJupyterHome } from "../helpers/kernel-client.ts";
@@ -65,6 +67,29 @@ test("a busy loop after an await, and a promise that never settles, are interrup
     assert.ok(ex.seconds < 2, `${code} (${mode}): ${(ex.seconds * 1000).toFixed(0)} ms`);
   }
   assert.is(resultText(await kernel.execute("1 + 1")), "2");
+});
+
+test("jovial.signal: each cell's AbortSignal, aborted by an interrupt so library work in flight stops", async () => {
+  const ex = await kernel.call("execute_and_interrupt", { code: "var cellSignal = jovial.signal; await new Promise(() => {})", after: 0.4, mode: "message" });
+  assert.is(ex.reply.content.ename, "Interrupted");
+  const after = await kernel.execute("[cellSignal!.aborted, (cellSignal!.reason as Error).name, jovial.signal === cellSignal, jovial.signal!.aborted]");
+  assert.is(resultText(after), "[ true, 'Interrupted', false, false ]", JSON.stringify(after.reply.content));
+});
+
+test("an interrupt stops a smoothy read in flight: the read rejects instead of running on", async () => {
+  const file = path.join(home.dir, "big.fits");
+  const cards = ["SIMPLE  =                    T", "BITPIX  =                  -32", "NAXIS   =                    3", "NAXIS1  =                 1024", "NAXIS2  =                 1024", "NAXIS3  =                  512", "END"];
+  writeFileSync(file, cards.map((c) => c.padEnd(80)).join("").padEnd(2880));
+  truncateSync(file, 2880 + 2 * 1024 ** 3); // 2 GiB, sparse: long enough to read that the progress bar shows
+  const code = `import { open } from "smoothy";
+const hdu = (await open(${JSON.stringify(file)})).get(0);
+var reading = hdu.data().then(() => "finished", (e: Error) => e.name);
+await reading;`;
+  const ex = await kernel.call("execute_and_interrupt", { code, mode: "message", after_output: "display_data", timeout: 120 });
+  assert.is(ex.reply.content.ename, "Interrupted");
+  assert.ok(JSON.stringify(ex.iopub).includes("reading big.fits[0]"), "the progress bar was showing");
+  assert.is(resultText(await kernel.execute("await reading")), "'Interrupted'", "the read itself stopped with the interrupt");
+  rmSync(file);
 });
 
 test("a display hook that never returns is interrupted too, and the kernel answers the next cell", async () => {

@@ -1,6 +1,6 @@
 // smoothy's image data against astropy's reading (physical values, statistics, samples), and sections.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
@@ -136,6 +136,39 @@ test("quantised and dithered floating-point images: within the quantisation step
       else worst = Math.max(worst, Math.abs((data[i] as number) - v));
     });
     assert.ok(worst < 1e-3, `largest error ${worst} (noise-based quantisation of a cube with values ~0.02)`);
+    await list.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a read stops when its signal is aborted: explicitly, or through the notebook cell's jovial.signal", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-cancel-"));
+  try {
+    // 256 MiB of float32 zeros: a sparse file, so making it costs nothing.
+    const file = path.join(dir, "big.fits");
+    const cards = ["SIMPLE  =                    T", "BITPIX  =                  -32", "NAXIS   =                    3", "NAXIS1  =                 1024", "NAXIS2  =                 1024", "NAXIS3  =                   64", "END"];
+    writeFileSync(file, cards.map((c) => c.padEnd(80)).join("").padEnd(2880));
+    truncateSync(file, 2880 + 256 * 1024 * 1024);
+    const list = await open(file);
+    const hdu = list.get(0);
+    const controller = new AbortController();
+    const reading = hdu.data({ signal: controller.signal });
+    setImmediate(() => controller.abort(new Error("stop reading")));
+    const error = await reading.then(() => undefined, (e: Error) => e);
+    assert.is(error?.message, "stop reading", "the read rejects with the abort reason instead of finishing");
+    const before = new AbortController();
+    before.abort();
+    assert.is((await hdu.section([0, 0, 0], [1, 1, 1], { signal: before.signal }).catch((e: Error) => e)).name, "AbortError");
+    // In the JOVIAL kernel `jovial.signal` is the running cell's; reads take it when given none.
+    const globals = globalThis as { jovial?: { signal?: AbortSignal } };
+    globals.jovial = { signal: before.signal };
+    try {
+      assert.is((await hdu.data().catch((e: Error) => e)).name, "AbortError");
+    } finally {
+      delete globals.jovial;
+    }
+    assert.equal((await hdu.section([0, 0, 0], [2, 1, 1])).data, new Float32Array(2), "without a signal the same HDU still reads");
     await list.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ export interface RequestContext {
   /** msg_id of the request: the parent of every output. */
   parent: string;
   allowStdin: boolean;
+  /** Aborted when the cell is interrupted, so that long library work (smoothy's reads) stops too. */
+  signal?: AbortSignal;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

@@ -29,6 +29,8 @@ export class Executor {
     const label = order.storeHistory ? `In[${order.executionCount}]` : "<silent>";
     const fileName = `jovial-cell-${++this.serial}.js`;
     const interruptsAtStart = this.interruptRequests();
+    const controller = new AbortController();
+    context = { ...context, signal: controller.signal };
     try {
       this.setPhase(PHASE.checking);
       const program = this.program();
@@ -39,10 +41,10 @@ export class Executor {
       this.scripts.register(fileName, label, compiled.sourceMap);
       const script = new vm.Script(compiled.code, { filename: fileName });
       program.commit(order.code, compiled.dts);
-      const box = await this.userTask(context, interruptsAtStart, () => script.runInThisContext() as Promise<{ value?: unknown } | undefined>);
+      const box = await this.userTask(context, controller, interruptsAtStart, () => script.runInThisContext() as Promise<{ value?: unknown } | undefined>);
       if (order.silent || !box || box.value === undefined) return { status: "ok" };
       // A value's display hook is user code too: it runs as a user task, interruptible the same way.
-      return { status: "ok", result: await this.userTask(context, interruptsAtStart, () => bundleOf(box.value)) };
+      return { status: "ok", result: await this.userTask(context, controller, interruptsAtStart, () => bundleOf(box.value)) };
     } catch (e) {
       return { status: "error", ...this.scripts.report(e) };
     } finally {
@@ -55,11 +57,15 @@ export class Executor {
    * "running", the one in which the host may terminate code that holds the loop; the await here was
    * set up in another task, so termination cannot take this handler, and its reply, with it.
    */
-  private userTask<T>(context: RequestContext, interruptsAtStart: number, work: () => Promise<T>): Promise<T> {
+  private userTask<T>(context: RequestContext, controller: AbortController, interruptsAtStart: number, work: () => Promise<T>): Promise<T> {
     const run = new Promise<T>((resolve, reject) => {
       setImmediate(() => {
         // An interrupt that came while the cell was being checked stops it before it starts.
-        if (this.interruptRequests() !== interruptsAtStart) return reject(new InterruptedError());
+        if (this.interruptRequests() !== interruptsAtStart) {
+          const error = new InterruptedError();
+          controller.abort(error);
+          return reject(error);
+        }
         this.setPhase(PHASE.running);
         try {
           runInContext(context, work).then(resolve, reject);
@@ -68,6 +74,6 @@ export class Executor {
         }
       });
     });
-    return this.interrupts.race(run).finally(() => this.setPhase(PHASE.checking));
+    return this.interrupts.race(run, controller).finally(() => this.setPhase(PHASE.checking));
   }
 }

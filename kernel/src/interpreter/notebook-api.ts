@@ -6,6 +6,7 @@ import process from "node:process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { Comms } from "./comms.js";
+import { requestContext } from "./context.js";
 import type { ExecutorSettings } from "./executor.js";
 import { bundleOf, isMimeBundle } from "./mime.js";
 import { importModule, notebookRequire } from "./modules.js";
@@ -73,7 +74,13 @@ export function installNotebookGlobals({ outputs, comms, stdin, settings, versio
       unregisterCommTarget: comms.unregisterTarget.bind(comms),
       isMimeBundle,
     },
-    jovial: { settings, version },
+    jovial: {
+      settings,
+      version,
+      get signal() {
+        return requestContext.getStore()?.signal;
+      },
+    },
     // What a script in the notebook's folder would have (Node's types declare them too).
     require: notebookRequire(process.cwd()),
     __dirname: process.cwd(),

@@ -41,16 +41,18 @@ interface CompressedLocation {
   read(offset: number, length: number): Promise<Buffer>;
 }
 
-export async function readCompressed(where: CompressedLocation, header: Header, table: Header, shape: number[], start?: number[], end?: number[]): Promise<ImageArray> {
+export async function readCompressed(where: CompressedLocation, header: Header, table: Header, shape: number[], start?: number[], end?: number[], signal?: AbortSignal): Promise<ImageArray> {
+  signal?.throwIfAborted();
   const [lo, hi] = sectionBounds(where, shape, start, end);
   await checkDescriptors(where, table);
   const outShape = shape.map((_, a) => hi[a] - lo[a]);
   const { dtype } = scalingOf(header);
   const count = outShape.reduce((a, b) => a * b, 1);
   try {
-    const data = await readCompressedPixels({ path: where.path, hdu: where.hdu, first: lo.map((i) => i + 1), last: hi, type: dtype, count });
+    const data = await readCompressedPixels({ path: where.path, hdu: where.hdu, first: lo.map((i) => i + 1), last: hi, type: dtype, count }, signal);
     return { shape: outShape, data };
   } catch (e) {
+    if (signal?.aborted && e === signal.reason) throw e;
     throw new FitsError("EBADDATA", where.path, where.hdu, where.offset, (e as Error).message);
   }
 }

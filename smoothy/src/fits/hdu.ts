@@ -6,6 +6,12 @@ import type { Card } from "./card.js";
 import { FitsError } from "./errors.js";
 import { Header } from "./header.js";
 import { readCompressed } from "./compressed.js";
+import { cellSignal } from "../progress.js";
+
+export interface ReadOptions {
+  /** Cancels the read: it rejects with the signal's reason at its next step. */
+  signal?: AbortSignal;
+}
 import { asciiColumns, binaryColumns, readAsciiColumn, readBinaryColumn, Table, tableError } from "./table.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
 import { WCS } from "../wcs/wcs.js";
@@ -137,22 +143,26 @@ export class HDU {
     return this.isImage && this.shape.length > 0 ? scalingOf(this.header).dtype : undefined;
   }
 
-  /** All the image's physical values, in FITS storage order. */
-  data(): Promise<ImageArray> {
-    return this.section();
+  /**
+   * All the image's physical values, in FITS storage order. `signal` cancels the read (default: the
+   * notebook cell's, so an interrupt stops it).
+   */
+  data(options: ReadOptions = {}): Promise<ImageArray> {
+    return this.section(undefined, undefined, options);
   }
 
   /**
    * Part of the image: `start` and `end` (exclusive) per axis in FITS order, 0-based, so a plane of a
    * cube is `section([0, 0, k], [nx, ny, k + 1])` and the spectrum at (x, y) is `section([x, y, 0], [x + 1, y + 1, nz])`.
    */
-  section(start?: number[], end?: number[]): Promise<ImageArray> {
+  section(start?: number[], end?: number[], options: ReadOptions = {}): Promise<ImageArray> {
+    const signal = options.signal ?? cellSignal();
     if (!this.isImage || this.shape.length === 0) {
       return Promise.reject(new FitsError("EBADHEADER", this.source.path, this.index, this.dataOffset, `${this.kind} ${JSON.stringify(this.name)} has no image data`));
     }
     const where = { path: this.source.path, hdu: this.index, offset: this.dataOffset };
-    if (this.kind === "CompImageHDU") return readCompressed({ ...where, read: this.source.read }, this.header, this.rawHeader, this.shape, start, end);
-    return readImage({ ...where, readInto: this.source.readInto }, this.header, this.shape, start, end);
+    if (this.kind === "CompImageHDU") return readCompressed({ ...where, read: this.source.read }, this.header, this.rawHeader, this.shape, start, end, signal);
+    return readImage({ ...where, readInto: this.source.readInto }, this.header, this.shape, start, end, signal);
   }
 
   /**

@@ -128,7 +128,8 @@ export function sectionBounds(where: { path: string; hdu: number }, shape: numbe
 }
 
 /** Reads `[start, end)` along each axis (FITS order, 0-based), coalescing contiguous rows into one read. */
-export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[]): Promise<ImageArray> {
+export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[], signal?: AbortSignal): Promise<ImageArray> {
+  signal?.throwIfAborted();
   const s = scalingOf(header);
   const width = Math.abs(s.bitpix) / 8;
   const [lo, hi] = sectionBounds(where, shape, start, end);
@@ -159,16 +160,22 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
   for (const [from, to] of reads) {
     for (let p = 0; p < length; p += CHUNK_BYTES) pieces.push([from + p, to + p, Math.min(CHUNK_BYTES, length - p)]);
   }
-  const bar = progress(`reading ${path.basename(where.path)}[${where.hdu}]`, pieces.length);
-  for (let i = 0; i < pieces.length; i += PARALLEL_READS) {
-    await Promise.all(
-      pieces.slice(i, i + PARALLEL_READS).map(async ([from, to, n]) => {
-        const got = await where.readInto(bytes, to, from, n);
-        if (got !== n) throw new FitsError("ETRUNCATED", where.path, where.hdu, from, `the data end after ${got} of ${n} bytes`);
-      }),
-    );
-    bar.update(i + PARALLEL_READS);
-  }
+  const bar = progress(`reading ${path.basename(where.path)}[${where.hdu}]`, pieces.length, signal);
+  // Readers take the pieces in turn, each checking the signal before its next piece. Big pieces: as
+  // many readers as libuv has threads, so a cancelled read stops after a few chunks, not all of them.
+  const readers = length >= CHUNK_BYTES ? 4 : PARALLEL_READS;
+  let next = 0;
+  let done = 0;
+  const reader = async () => {
+    while (next < pieces.length) {
+      signal?.throwIfAborted();
+      const [from, to, n] = pieces[next++];
+      const got = await where.readInto(bytes, to, from, n);
+      if (got !== n) throw new FitsError("ETRUNCATED", where.path, where.hdu, from, `the data end after ${got} of ${n} bytes`);
+      bar.update(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(readers, pieces.length) }, reader));
   bar.finish();
   return { shape: outShape, data: physical(rawValues(bytes, s.bitpix), s) };
 }

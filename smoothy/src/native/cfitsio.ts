@@ -25,6 +25,7 @@ export function cfitsio(): CfitsioAddon {
 
 let child: ChildProcess | undefined;
 let nextId = 1;
+const stopped = new WeakSet<ChildProcess>();
 const pending = new Map<number, { resolve(data: PixelArray): void; reject(e: Error): void }>();
 
 function reader(): ChildProcess {
@@ -40,7 +41,7 @@ function reader(): ChildProcess {
     if (pending.size === 0) idle(started);
   });
   started.on("exit", (code, signal) => {
-    const why = signal ? `cfitsio crashed (${signal}) decoding the data: the compressed data are damaged` : `the cfitsio reader exited (${code})`;
+    const why = stopped.has(started) ? "the cfitsio reader was stopped to cancel another read; read again" : signal ? `cfitsio crashed (${signal}) decoding the data: the compressed data are damaged` : `the cfitsio reader exited (${code})`;
     for (const p of pending.values()) p.reject(new Error(why));
     pending.clear();
   });
@@ -55,14 +56,28 @@ function idle(process: ChildProcess): void {
   (process.channel as { unref?(): void } | undefined)?.unref?.();
 }
 
-/** Reads a section of a compressed image in the reader process; a crash there rejects, nothing more. */
-export function readCompressedPixels(request: ReadRequest): Promise<PixelArray> {
+/**
+ * Reads a section of a compressed image in the reader process; a crash there rejects, nothing more.
+ * cfitsio cannot be stopped inside a call, so cancelling kills the reader (the next read starts another).
+ */
+export function readCompressedPixels(request: ReadRequest, signal?: AbortSignal): Promise<PixelArray> {
   const id = nextId++;
   const process = reader();
   process.ref();
   (process.channel as { ref?(): void } | undefined)?.ref?.();
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+    const cancel = () => {
+      pending.delete(id);
+      reject(signal!.reason);
+      stopped.add(process);
+      process.kill("SIGKILL");
+    };
+    const settle = <T,>(f: (v: T) => void) => (v: T) => {
+      signal?.removeEventListener("abort", cancel);
+      f(v);
+    };
+    pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+    signal?.addEventListener("abort", cancel, { once: true });
     process.send({ id, request });
   });
 }
