@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { FitsError, open, type ImageArray } from "smoothy";
+import { FitsError, open, writeImage, type ImageArray } from "smoothy";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
 const test = suite("fits images");
@@ -136,6 +136,28 @@ test("quantised and dithered floating-point images: within the quantisation step
       else worst = Math.max(worst, Math.abs((data[i] as number) - v));
     });
     assert.ok(worst < 1e-3, `largest error ${worst} (noise-based quantisation of a cube with values ~0.02)`);
+    await list.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("{ into }: planes read one after another into one reused buffer equal fresh reads", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-into-"));
+  try {
+    const file = path.join(dir, "cube.fits");
+    const data = Float32Array.from({ length: 6 * 5 * 4 }, (_, i) => Math.sin(i) * 100);
+    await writeImage(file, { shape: [6, 5, 4], data });
+    const list = await open(file);
+    const hdu = list.get(0);
+    const reused = new Float32Array(6 * 5);
+    for (let k = 0; k < 4; k++) {
+      const plane = await hdu.section([0, 0, k], [6, 5, k + 1], { into: reused });
+      assert.is(plane.data.buffer, reused.buffer, "a view of the caller's memory");
+      assert.equal(Array.from(plane.data), Array.from(data.subarray(k * 30, (k + 1) * 30)));
+    }
+    const small = await hdu.data({ into: new Float32Array(10) }).catch((e: Error) => e);
+    assert.match(small.message, /cube\.fits: HDU 0: \{ into \} holds 40 bytes, the section needs 480/);
     await list.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

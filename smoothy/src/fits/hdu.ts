@@ -11,6 +11,12 @@ import { cellSignal } from "../progress.js";
 export interface ReadOptions {
   /** Cancels the read: it rejects with the signal's reason at its next step. */
   signal?: AbortSignal;
+  /**
+   * Reads into this memory instead of a new buffer (at least the section's size in stored bytes):
+   * reading plane after plane or file after file into one buffer saves the cost of fresh pages.
+   * The returned array is a view of it. Not for tile-compressed images.
+   */
+  into?: ArrayBufferView | ArrayBuffer;
 }
 import { asciiColumns, binaryColumns, readAsciiColumn, readBinaryColumn, Table, tableError } from "./table.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
@@ -161,8 +167,9 @@ export class HDU {
       return Promise.reject(new FitsError("EBADHEADER", this.source.path, this.index, this.dataOffset, `${this.kind} ${JSON.stringify(this.name)} has no image data`));
     }
     const where = { path: this.source.path, hdu: this.index, offset: this.dataOffset };
+    if (this.kind === "CompImageHDU" && options.into) return Promise.reject(new TypeError(`${this.source.path}: HDU ${this.index} is tile-compressed; cfitsio fills buffers of its own, so { into } is not supported`));
     if (this.kind === "CompImageHDU") return readCompressed({ ...where, read: this.source.read }, this.header, this.rawHeader, this.shape, start, end, signal);
-    return readImage({ ...where, readInto: this.source.readInto }, this.header, this.shape, start, end, signal);
+    return readImage({ ...where, readInto: this.source.readInto }, this.header, this.shape, start, end, signal, options.into);
   }
 
   /**

@@ -127,8 +127,14 @@ export function sectionBounds(where: { path: string; hdu: number }, shape: numbe
   return [lo, hi];
 }
 
+function intoBuffer(into: ArrayBufferView | ArrayBuffer, needed: number, where: DataLocation): Buffer {
+  const view = into instanceof ArrayBuffer ? Buffer.from(into) : Buffer.from(into.buffer, into.byteOffset, into.byteLength);
+  if (view.byteLength < needed) throw new RangeError(`${where.path}: HDU ${where.hdu}: { into } holds ${view.byteLength} bytes, the section needs ${needed}`);
+  return view.subarray(0, needed);
+}
+
 /** Reads `[start, end)` along each axis (FITS order, 0-based), coalescing contiguous rows into one read. */
-export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[], signal?: AbortSignal): Promise<ImageArray> {
+export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[], signal?: AbortSignal, into?: ArrayBufferView | ArrayBuffer): Promise<ImageArray> {
   signal?.throwIfAborted();
   const s = scalingOf(header);
   const width = Math.abs(s.bitpix) / 8;
@@ -141,7 +147,7 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
   while (axis < shape.length && lo[axis] === 0 && hi[axis] === shape[axis]) run *= shape[axis++];
   if (axis < shape.length) run *= outShape[axis++];
   // One buffer, read into directly: no second copy of a big image.
-  const bytes = Buffer.allocUnsafe(total * width);
+  const bytes = into ? intoBuffer(into, total * width, where) : Buffer.allocUnsafe(total * width);
   const strides = shape.map((_, a) => shape.slice(0, a).reduce((x, y) => x * y, 1));
   const index = lo.slice();
   const reads: Array<[number, number]> = []; // [file offset, destination offset]
