@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BROWSER_ASSETS } from "smoothy";
+import { BROWSER_ASSETS, browserAssetPath } from "smoothy";
 import { kernelRoot } from "./interpreter/paths.js";
 
 export interface KernelspecOptions {
@@ -40,16 +40,6 @@ export function kernelspecDir(options: KernelspecOptions = {}): string {
   return path.join(base, "kernels", name);
 }
 
-/** A package's folder as smoothy resolves it (some packages' `exports` hide their package.json). */
-function packageDir(name: string): string {
-  const entry = createRequire(path.join(kernelRoot, "..", "smoothy", "package.json")).resolve(name);
-  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === name) return dir;
-  }
-  throw new Error(`cannot find the folder of the package ${name} (needed for smoothy's views); run npm ci`);
-}
-
 export function installKernelspec(options: KernelspecOptions = {}): string {
   const name = options.name ?? "jovial";
   if (!/^[a-z0-9._-]+$/i.test(name)) throw new Error(`kernel name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' only (Jupyter's rule)`);
@@ -70,7 +60,7 @@ export function installKernelspec(options: KernelspecOptions = {}): string {
   }
   // Jupyter servers serve a kernelspec's folder at /kernelspecs/<name>/: smoothy's views load
   // plotly.js and three.js from there, so they work offline and behind JupyterHub.
-  for (const asset of BROWSER_ASSETS) copyFileSync(path.join(packageDir(asset.pkg), asset.file), path.join(dir, asset.as));
+  for (const asset of BROWSER_ASSETS) copyFileSync(browserAssetPath(asset.as), path.join(dir, asset.as));
   return dir;
 }
 

@@ -19,9 +19,11 @@ export { beamOf, beamsOf, beamSolidAngle, jyPerBeamToKelvin, type Beam } from ".
 export { convertSpectral, spectralKind, SPEED_OF_LIGHT, type SpectralKind } from "./data/spectral.js";
 export { visualize, type VisualizeOptions } from "./visualize/visualize.js";
 export { View, type ViewSpec } from "./visualize/view.js";
-export { spectrumFigure, imageFigure, type PlotlyFigure } from "./visualize/figures.js";
-export { volumeSpec, type VolumeSpec } from "./visualize/volume.js";
-export { BROWSER_ASSETS } from "./visualize/browser.js";
+export { spectrumFigure, imageFigure, type ImageFigureOptions, type PlotlyFigure } from "./visualize/figures.js";
+export { volumeSpec, type Transfer, type VolumeSpec } from "./visualize/volume.js";
+export { cubeViewSpec, spectraGrid, type CubeViewOptions, type CubeViewSpec, type SpectraGrid } from "./visualize/cube-view.js";
+export { type Colorscale, type Stretch } from "./visualize/stretch.js";
+export { BROWSER_ASSETS, browserAssetPath } from "./visualize/assets.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
 export { cellSignal, checkCancelled, progress, type Progress } from "./progress.js";

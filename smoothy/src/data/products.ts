@@ -9,7 +9,7 @@ import { progress } from "../progress.js";
 import type { WCS } from "../wcs/wcs.js";
 import { jyPerBeamToKelvin, type Beam } from "./beam.js";
 import { convertSpectral, DISPLAY_UNIT, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
-import { madStd, statistics, type Statistics } from "./statistics.js";
+import { madStd, medianOf, statistics, type Statistics } from "./statistics.js";
 
 export type Values = Float32Array | Float64Array;
 
@@ -152,21 +152,47 @@ export class Image extends Product {
   }
 }
 
+/**
+ * Visits every finite value of a 3-D array in storage order, with the index of its line (the output
+ * pixel, the array's shape without `axis`) and its position along `axis`: one sequential pass,
+ * whichever the axis.
+ */
+function alongAxis(data: Values, shape: number[], axis: number, visit: (line: number, v: number, k: number) => void, label: string): void {
+  const [nx, ny, nz] = shape;
+  const bar = progress(label, nz);
+  for (let z = 0; z < nz; z++) {
+    bar.update(z);
+    for (let y = 0; y < ny; y++) {
+      const base = (z * ny + y) * nx;
+      const line = axis === 0 ? z * ny + y : axis === 1 ? z * nx : y * nx;
+      for (let x = 0; x < nx; x++) {
+        const v = data[base + x];
+        if (v === v && v !== Infinity && v !== -Infinity) visit(axis === 0 ? line : line + x, v, axis === 0 ? x : axis === 1 ? y : z);
+      }
+    }
+  }
+  bar.finish();
+}
+
 /** Along-axis reduction of a 3-D array: out has the shape without `axis`. */
 function reduceAxis(data: Values, shape: number[], axis: number, reduce: (values: Float64Array) => number, label = "reducing"): { data: Float64Array; shape: number[] } {
   const s = strides(shape);
   const others = [0, 1, 2].filter((a) => a !== axis);
   const [n0, n1] = others.map((a) => shape[a]);
   const out = new Float64Array(n0 * n1);
-  const line = new Float64Array(shape[axis]);
+  const n = shape[axis];
   const bar = progress(label, n1);
+  // Lines are gathered a row of the first kept axis at a time, reading each plane's row in order:
+  // strided reads through a big cube one line at a time miss the cache at every value.
+  const lines = new Float64Array(n0 * n);
   for (let j = 0; j < n1; j++) {
     bar.update(j);
-    for (let i = 0; i < n0; i++) {
-      const base = i * s[others[0]] + j * s[others[1]];
-      for (let k = 0; k < line.length; k++) line[k] = data[base + k * s[axis]];
-      out[j * n0 + i] = reduce(line);
+    for (let k = 0; k < n; k++) {
+      const base = j * s[others[1]] + k * s[axis];
+      const step = s[others[0]];
+      for (let i = 0; i < n0; i++) lines[i * n + k] = data[base + i * step];
     }
+    for (let i = 0; i < n0; i++) out[j * n0 + i] = reduce(lines.subarray(i * n, (i + 1) * n));
   }
   bar.finish();
   return { data: out, shape: others.map((a) => shape[a]) };
@@ -272,21 +298,21 @@ export class Cube extends Product {
     const scale = spectralScale(resolved, spectralUnit);
     const v = this.spectralValues(resolved).map((x) => x * scale);
     const dv = v.length > 1 ? Math.abs(v[1] - v[0]) : 1;
-    const reduce = (line: Float64Array): number => {
-      let sum = 0, weighted = 0;
-      for (let k = 0; k < line.length; k++) {
-        if (!Number.isFinite(line[k])) continue;
-        sum += line[k];
-        weighted += line[k] * v[k];
-      }
-      if (order === 0) return sum * dv;
-      const m1 = weighted / sum;
-      if (order === 1) return m1;
-      let spread = 0;
-      for (let k = 0; k < line.length; k++) if (Number.isFinite(line[k])) spread += line[k] * (v[k] - m1) ** 2;
-      return Math.sqrt(spread / sum);
-    };
-    const { data, shape } = reduceAxis(this.data, this.shape, spec, reduce, `moment ${order}`);
+    const shape = this.shape.filter((_, a) => a !== spec);
+    const count = shape[0] * shape[1];
+    const sum = new Float64Array(count), weighted = new Float64Array(count);
+    const label = `moment ${order}`;
+    alongAxis(this.data, this.shape, spec, (o, x, k) => {
+      sum[o] += x;
+      weighted[o] += x * v[k];
+    }, label);
+    const data = new Float64Array(count);
+    for (let o = 0; o < count; o++) data[o] = order === 0 ? sum[o] * dv : weighted[o] / sum[o];
+    if (order === 2) {
+      const spread = new Float64Array(count);
+      alongAxis(this.data, this.shape, spec, (o, x, k) => (spread[o] += x * (v[k] - data[o]) ** 2), label);
+      for (let o = 0; o < count; o++) data[o] = Math.sqrt(spread[o] / sum[o]);
+    }
     const axes = this.init.axes.filter((_, a) => a !== spec);
     const offset = this.keptOffsets((a) => a !== spec);
     const unit = order === 0 ? `${this.unit} ${spectralUnit}` : spectralUnit;
@@ -295,11 +321,22 @@ export class Cube extends Product {
 
   /** Collapses an axis (default: the spectral one) with sum, mean, max, min or median of the finite values. */
   collapse(operation: "sum" | "mean" | "max" | "min" | "median", axis = this.requireSpectral()): Image {
-    const reduce = (line: Float64Array): number => {
-      const s = statistics(line);
-      return operation === "sum" ? s.sum : operation === "mean" ? s.mean : operation === "max" ? s.max : operation === "min" ? s.min : s.median;
-    };
-    const { data, shape } = reduceAxis(this.data, this.shape, axis, reduce, operation);
+    if (!["sum", "mean", "max", "min", "median"].includes(operation)) throw new RangeError(`collapse(${JSON.stringify(operation)}): use sum, mean, max, min or median`);
+    if (operation === "median") {
+      const { data, shape } = reduceAxis(this.data, this.shape, axis, medianOf, operation);
+      return new Image({ ...this.init, data, shape, axes: this.init.axes.filter((_, a) => a !== axis), offset: this.keptOffsets((a) => a !== axis), source: `${operation} of ${this.source}` });
+    }
+    const shape = this.shape.filter((_, a) => a !== axis);
+    const data = new Float64Array(shape[0] * shape[1]);
+    const count = new Uint32Array(data.length);
+    if (operation === "max") data.fill(-Infinity);
+    if (operation === "min") data.fill(Infinity);
+    const visit = operation === "max" ? (o: number, v: number) => { if (v > data[o]) data[o] = v; count[o]++; }
+      : operation === "min" ? (o: number, v: number) => { if (v < data[o]) data[o] = v; count[o]++; }
+      : (o: number, v: number) => { data[o] += v; count[o]++; };
+    alongAxis(this.data, this.shape, axis, visit, operation);
+    // A line with no finite value stays blank, so blanked regions stay blank in the map.
+    for (let o = 0; o < data.length; o++) data[o] = count[o] === 0 ? NaN : operation === "mean" ? data[o] / count[o] : data[o];
     return new Image({ ...this.init, data, shape, axes: this.init.axes.filter((_, a) => a !== axis), offset: this.keptOffsets((a) => a !== axis), source: `${operation} of ${this.source}` });
   }
 

@@ -23,3 +23,30 @@ export function percentiles(data: ArrayLike<number>, low: number, high: number):
   const at = (p: number) => finite[Math.min(finite.length - 1, Math.max(0, Math.round((p / 100) * (finite.length - 1))))];
   return [at(low), at(high)];
 }
+
+/** Block means of a 3-D array (FITS order) over `factors` voxels per axis, skipping NaN. */
+export function downsample3d(data: ArrayLike<number>, shape: [number, number, number], factors: [number, number, number]): { data: Float64Array; shape: [number, number, number] } {
+  const [nx, ny, nz] = shape;
+  const [fx, fy, fz] = factors;
+  const out: [number, number, number] = [Math.ceil(nx / fx), Math.ceil(ny / fy), Math.ceil(nz / fz)];
+  const [w, h] = out;
+  const sum = new Float64Array(out[0] * out[1] * out[2]), count = new Uint32Array(sum.length);
+  // Output column of every input column, computed once: no division in the loop over every voxel.
+  const column = Int32Array.from({ length: nx }, (_, x) => Math.floor(x / fx));
+  for (let z = 0; z < nz; z++) {
+    const plane = Math.floor(z / fz) * h;
+    for (let y = 0; y < ny; y++) {
+      const row = (plane + Math.floor(y / fy)) * w;
+      const base = (z * ny + y) * nx;
+      for (let x = 0; x < nx; x++) {
+        const v = data[base + x];
+        if (v - v !== 0) continue; // NaN and ±Inf
+        const o = row + column[x];
+        sum[o] += v;
+        count[o]++;
+      }
+    }
+  }
+  for (let i = 0; i < sum.length; i++) sum[i] = count[i] ? sum[i] / count[i] : NaN;
+  return { data: sum, shape: out };
+}

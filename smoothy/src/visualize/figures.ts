@@ -6,7 +6,9 @@
 import type { Image, Spectrum } from "../data/products.js";
 import { DISPLAY_UNIT, spectralKind, spectralScale, type SpectralKind } from "../data/spectral.js";
 import { downsample2d, percentiles } from "./downsample.js";
+import { float32Json } from "./encode.js";
 import { formatDec, formatRa } from "./sexagesimal.js";
+import { stretchedColorscale, type Colorscale, type Stretch } from "./stretch.js";
 
 export interface PlotlyFigure {
   data: Array<Record<string, unknown>>;
@@ -53,16 +55,44 @@ function celestialTicks(image: Image, axis: 0 | 1, n: number, factor: number): {
   return { tickvals: tickvals.map((t) => t / factor), ticktext: Array.from(world[axis], (v) => format(v)) };
 }
 
-export function imageFigure(image: Image, options: { maxPixels?: number; colorscale?: string; stretch?: [number, number] } = {}): PlotlyFigure {
+export interface ImageFigureOptions {
+  /** Largest side, in pixels, of the map sent to the page (default 512): bigger maps are block-averaged. */
+  maxPixels?: number;
+  /** A plotly scale name (Viridis, Greys, Hot, RdBu, ...) or [[0, colour], ..., [1, colour]]. */
+  colorscale?: Colorscale;
+  /** Display stretch (default linear). */
+  stretch?: Stretch;
+  /** Percentiles of the finite values mapped to the ends of the colour scale (default [0.5, 99.5]). */
+  percentiles?: [number, number];
+  /** Contour levels in data units, drawn over the map; of `image` when given (same shape), else of the map itself. */
+  contours?: number[] | { levels: number[]; image?: Image; color?: string };
+}
+
+export function imageFigure(image: Image, options: ImageFigureOptions = {}): PlotlyFigure {
   const [nx, ny] = image.shape;
-  const small = downsample2d(image.data, nx, ny, options.maxPixels ?? 1024);
-  const [zmin, zmax] = percentiles(small.data, ...(options.stretch ?? [0.5, 99.5]));
-  const z: Array<Array<number | null>> = [];
-  for (let y = 0; y < small.ny; y++) z.push(Array.from(small.data.subarray(y * small.nx, (y + 1) * small.nx), (v) => (Number.isFinite(v) ? v : null)));
+  const max = options.maxPixels ?? 512;
+  const small = downsample2d(image.data, nx, ny, max);
+  const [zmin, zmax] = percentiles(small.data, ...(options.percentiles ?? [0.5, 99.5]));
   const xticks = celestialTicks(image, 0, 5, small.factor);
   const yticks = celestialTicks(image, 1, 5, small.factor);
+  const colorscale = stretchedColorscale(options.colorscale ?? "Viridis", options.stretch ?? "linear");
+  const data: Array<Record<string, unknown>> = [
+    { type: "heatmap", z: float32Json(small.data, [small.ny, small.nx]), zmin, zmax, colorscale, colorbar: { title: { text: image.unit } }, hoverongaps: false },
+  ];
+  if (options.contours) {
+    const spec = Array.isArray(options.contours) ? { levels: options.contours } : options.contours;
+    const of = spec.image ?? image;
+    if (of.shape[0] !== nx || of.shape[1] !== ny) throw new RangeError(`contours: the image is ${of.shape.join(" × ")}, the map ${nx} × ${ny}`);
+    const levels = [...spec.levels].sort((a, b) => a - b);
+    const z = of === image ? small : downsample2d(of.data, nx, ny, max);
+    // One trace per level: plotly's own levels are evenly spaced, astronomers' (3, 5, 10 σ) are not.
+    for (const level of levels) {
+      data.push({ type: "contour", z: float32Json(z.data, [z.ny, z.nx]), showscale: false, hoverinfo: "skip", name: `${level.toPrecision(3)} ${of.unit}`,
+        contours: { coloring: "none", start: level, end: level, size: 1 }, line: { color: spec.color ?? "white", width: 1 } });
+    }
+  }
   return {
-    data: [{ type: "heatmap", z, zmin, zmax, colorscale: options.colorscale ?? "Viridis", colorbar: { title: { text: image.unit } }, hoverongaps: false }],
+    data,
     layout: {
       title: { text: image.source + (small.factor > 1 ? ` (shown ${small.factor}× binned)` : "") },
       xaxis: { title: { text: xticks ? image.wcs!.ctype[image.worldAxes[0]].split("-")[0] : "x (pixel)" }, ...xticks, constrain: "domain" },

@@ -9,35 +9,44 @@ import { Table } from "../fits/table.js";
 import { load } from "../data/load.js";
 import { Cube, Image, Spectrum } from "../data/products.js";
 import type { SpectralKind } from "../data/spectral.js";
+import { cubeViewSpec, type CubeViewOptions } from "./cube-view.js";
 import { imageFigure, spectrumFigure } from "./figures.js";
 import { View } from "./view.js";
-import { volumeSpec } from "./volume.js";
 
-export interface VisualizeOptions {
+/**
+ * Every choice `visualize` makes can be overridden here. Map options (maxPixels, colorscale,
+ * stretch, percentiles, contours) apply to images and to a cube's moment-0 map.
+ */
+export interface VisualizeOptions extends CubeViewOptions {
   /** Spectral axis for spectra: FREQ, VRAD, VOPT or WAVE (default: velocity when a rest frequency is known). */
   spectral?: SpectralKind;
-  /** Largest side, in pixels, of a map (default 1024) or, in voxels, of a volume (default 96). */
-  maxPixels?: number;
-  colorscale?: string;
-  /** Cubes: "volume" (default) or "moment0". */
+  /** Cubes: "volume" (default: the volume beside its moment-0 map and spectra) or "moment0" (the map alone). */
   cube?: "volume" | "moment0";
+  /** Also write the view as a standalone page (it works offline: the libraries are inside it). */
+  out?: string;
 }
 
 type Visualizable = Spectrum | Image | Cube | Table | HDU | HDUList | string;
 
 export async function visualize(x: Visualizable, options: VisualizeOptions = {}): Promise<View> {
-  if (typeof x === "string" || x instanceof HDUList) return visualize(await load(x), options);
+  const view = await viewOf(x, options);
+  if (options.out) await view.save(options.out);
+  return view;
+}
+
+async function viewOf(x: Visualizable, options: VisualizeOptions): Promise<View> {
+  if (typeof x === "string" || x instanceof HDUList) return viewOf(await load(x), options);
   if (x instanceof HDU) {
-    if (x.kind === "BinTableHDU" || x.kind === "TableHDU") return visualize(await x.table(), options);
+    if (x.kind === "BinTableHDU" || x.kind === "TableHDU") return viewOf(await x.table(), options);
     throw new TypeError("visualize(hdu): pass the HDUList (or the file's path), so the product keeps its beams and WCS");
   }
   if (x instanceof Spectrum) return new View({ kind: "plotly", figure: spectrumFigure(x, { kind: options.spectral }) }, `Spectrum of ${x.size} channels: ${x.source}`);
   if (x instanceof Image) {
-    return new View({ kind: "plotly", figure: imageFigure(x, { maxPixels: options.maxPixels, colorscale: options.colorscale }) }, `Image ${x.shape.join(" × ")}: ${x.source}`);
+    return new View({ kind: "plotly", figure: imageFigure(x, options) }, `Image ${x.shape.join(" × ")}: ${x.source}`);
   }
   if (x instanceof Cube) {
-    if (options.cube === "moment0" || x.spectralAxis < 0) return visualize(x.spectralAxis < 0 ? x.collapse("max", 2) : x.moment(0), options);
-    return new View({ kind: "volume", volume: volumeSpec(x, { maxSide: options.maxPixels ?? 96 }) }, `Cube ${x.shape.join(" × ")}: ${x.source}`);
+    if (options.cube === "moment0") return viewOf(x.spectralAxis < 0 ? x.collapse("max", 2) : x.moment(0), options);
+    return new View({ kind: "cube", cube: cubeViewSpec(x, options) }, `Cube ${x.shape.join(" × ")}: ${x.source}`);
   }
   if (x instanceof Table) {
     const bundle = x.toMimeBundle();

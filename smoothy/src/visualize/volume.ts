@@ -5,7 +5,11 @@
  * transfer function.
  */
 import type { Cube } from "../data/products.js";
-import { percentiles } from "./downsample.js";
+import { madStd } from "../data/statistics.js";
+import { downsample3d, percentiles } from "./downsample.js";
+
+/** Maximum-intensity projection, or front-to-back emission and absorption along each ray. */
+export type Transfer = "mip" | "composite";
 
 export interface VolumeSpec {
   data: Uint8Array;
@@ -17,30 +21,20 @@ export interface VolumeSpec {
   high: number;
   unit: string;
   title: string;
+  transfer: Transfer;
 }
 
-export function volumeSpec(cube: Cube, options: { maxSide?: number; lowSigma?: number } = {}): VolumeSpec {
+export function volumeSpec(cube: Cube, options: { maxSide?: number; lowSigma?: number; transfer?: Transfer } = {}): VolumeSpec {
   const [nx, ny, nz] = cube.shape;
+  if (options.transfer && options.transfer !== "mip" && options.transfer !== "composite") throw new RangeError(`transfer ${JSON.stringify(options.transfer)}: use "mip" or "composite"`);
   const max = options.maxSide ?? 128;
   const f = Math.max(1, Math.ceil(Math.max(nx, ny, nz) / max));
-  const [w, h, d] = [Math.ceil(nx / f), Math.ceil(ny / f), Math.ceil(nz / f)];
-  const sum = new Float64Array(w * h * d), count = new Uint32Array(w * h * d);
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++) {
-        const v = cube.data[(z * ny + y) * nx + x];
-        if (!Number.isFinite(v)) continue;
-        const o = (Math.floor(z / f) * h + Math.floor(y / f)) * w + Math.floor(x / f);
-        sum[o] += v;
-        count[o]++;
-      }
-    }
-  }
-  const mean = sum.map((s, i) => (count[i] ? s / count[i] : NaN));
-  const noise = cube.noise() / Math.sqrt(f * f * f);
+  const { data: mean, shape: [w, h, d] } = downsample3d(cube.data, [nx, ny, nz], [f, f, f]);
+  // The noise of what is shown: the binned voxels' own, robust to the emission in them.
+  const noise = madStd(mean);
   const low = Number.isFinite(noise) && noise > 0 ? (options.lowSigma ?? 2) * noise : percentiles(mean, 50, 50)[0];
   const high = Math.max(percentiles(mean, 99.9, 99.9)[0], low * 1.0001 + 1e-30);
   const data = new Uint8Array(mean.length);
   mean.forEach((v, i) => (data[i] = Number.isFinite(v) ? Math.round(255 * Math.min(1, Math.max(0, (v - low) / (high - low)))) : 0));
-  return { data, width: w, height: h, depth: d, low, high, unit: cube.unit, title: cube.source + (f > 1 ? ` (shown ${f}× binned)` : "") };
+  return { data, width: w, height: h, depth: d, low, high, unit: cube.unit, title: cube.source + (f > 1 ? ` (shown ${f}× binned)` : ""), transfer: options.transfer ?? "mip" };
 }
