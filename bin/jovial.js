@@ -5,6 +5,8 @@ import { existsSync } from "node:fs";
 const commands = {
   kernel: { module: "../kernel/dist/cli.js", help: "kernel install [--user|--sys-prefix|--prefix DIR] [--name NAME] [--display-name TEXT]" },
   notebook: { module: "../kernel/dist/cli.js", help: "notebook [DIR] [-- jupyter options]   start Jupyter with this kernel as the default" },
+  fits: { module: "../smoothy/dist/cli.js", help: "fits info|header|wcs|stats FILE [--hdu N] [--pixel X,Y,...] [--json]   a FITS file's HDUs, cards, world coordinates, statistics" },
+  view: { module: "../smoothy/dist/cli.js", help: "view FILE -o OUT.html   the file's visualize() view as a standalone page" },
 };
 
 const [name, ...args] = process.argv.slice(2);

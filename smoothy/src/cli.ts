@@ -1,0 +1,151 @@
+/**
+ * `jovial fits info|header|wcs|stats FILE` and `jovial view FILE -o OUT.html`: a look at a FITS file
+ * from the shell, as text or as JSON for scripts. Pixel coordinates are 0-based (astropy's origin=0).
+ */
+import { open } from "./fits/open.js";
+import type { HDU } from "./fits/hdu.js";
+import type { HDUList } from "./fits/hdulist.js";
+import { visualize } from "./visualize/visualize.js";
+
+const USAGE = `usage:
+  jovial fits info FILE [--json]
+  jovial fits header FILE [--hdu N] [--json]
+  jovial fits wcs FILE --pixel X,Y[,Z...] [--hdu N] [--json]
+  jovial fits stats FILE [--hdu N] [--json]
+  jovial view FILE -o OUT.html [--hdu N]`;
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+function parse(args: string[], valued: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("-")) {
+      positional.push(a);
+      continue;
+    }
+    const name = a.replace(/^--?/, "").split("=")[0];
+    const inline = a.includes("=") ? a.slice(a.indexOf("=") + 1) : undefined;
+    if (!valued.includes(name) && !["json", "help", "h"].includes(name)) throw new UsageError(`unknown option ${a}`);
+    if (valued.includes(name)) {
+      const value = inline ?? args[++i];
+      if (value === undefined) throw new UsageError(`${a} needs a value`);
+      flags.set(name, value);
+    } else {
+      flags.set(name, true);
+    }
+  }
+  return { positional, flags };
+}
+
+class UsageError extends Error {}
+
+/** The HDU asked for, or the first with data (as astropy's getdata picks it). */
+function pick(list: HDUList, flag: string | true | undefined): HDU {
+  if (typeof flag === "string") return list.get(/^-?\d+$/.test(flag) ? Number(flag) : flag);
+  return list.hdus.find((h) => (h.isImage && h.shape.length > 0) || h.rows > 0) ?? list.get(0);
+}
+
+function bigintSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+}
+
+async function info(list: HDUList, json: boolean): Promise<string> {
+  if (!json) return list.info();
+  return JSON.stringify({
+    file: list.path,
+    hdus: list.hdus.map((h) => ({ index: h.index, name: h.name, ver: h.ver, kind: h.kind, cards: h.header.cards.length, shape: h.isImage ? h.shape : undefined, dtype: h.dtype, rows: h.isImage ? undefined : h.rows })),
+    warnings: list.warnings,
+  }, null, 2);
+}
+
+function header(hdu: HDU, json: boolean): string {
+  if (!json) return hdu.header.cards.map((c) => c.image).join("\n");
+  return JSON.stringify(bigintSafe(hdu.header.cards.map((c) => ({ keyword: c.keyword, value: c.value, comment: c.comment, ...(c.unparsable ? { unparsable: c.unparsable } : {}) }))), null, 2);
+}
+
+function wcs(hdu: HDU, pixelText: string | true | undefined, json: boolean): string {
+  if (typeof pixelText !== "string") throw new UsageError("fits wcs needs --pixel X,Y[,Z...] (0-based pixel coordinates)");
+  const pixel = pixelText.split(",").map((p) => Number(p.trim()));
+  if (pixel.some((p) => !Number.isFinite(p))) throw new UsageError(`--pixel ${pixelText}: expected numbers separated by commas`);
+  const w = hdu.wcs();
+  if (pixel.length !== w.pixelNDim) throw new UsageError(`--pixel ${pixelText}: HDU ${hdu.index} has ${w.pixelNDim} pixel axes`);
+  const world = w.pixelToWorldValues(...pixel.map((p) => [p])).map((a) => a[0]);
+  const axes = w.ctype.map((ctype, k) => ({ ctype: ctype.trim(), unit: w.worldAxisUnits[k], physicalType: w.worldAxisPhysicalTypes[k], value: world[k] }));
+  if (json) return JSON.stringify({ pixel, world: axes }, null, 2);
+  return axes.map((a) => `${a.ctype.padEnd(10)} ${String(a.value).padStart(24)} ${a.unit}`).join("\n");
+}
+
+async function stats(hdu: HDU, json: boolean): Promise<string> {
+  if (!hdu.isImage || hdu.shape.length === 0) throw new UsageError(`HDU ${hdu.index} (${hdu.kind}) has no image data; pick one with --hdu`);
+  const { data } = await hdu.data();
+  // count is every value, as astropy's size; the statistics are of the values that are not NaN.
+  const count = data.length;
+  let nan = 0, sum = 0, min = Infinity, max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = Number(data[i]);
+    if (Number.isNaN(v)) {
+      nan++;
+      continue;
+    }
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const result = { hdu: hdu.index, shape: hdu.shape, dtype: hdu.dtype, count, nan, min: count > nan ? min : null, max: count > nan ? max : null, sum };
+  if (json) return JSON.stringify(result, null, 2);
+  return Object.entries(result).map(([k, v]) => `${k.padEnd(6)} ${Array.isArray(v) ? v.join(" × ") : v}`).join("\n");
+}
+
+export async function main(command: string, args: string[]): Promise<number> {
+  const sub = command === "fits" ? args[0] : "view";
+  const rest = command === "fits" ? args.slice(1) : args;
+  let parsed: Parsed;
+  try {
+    parsed = parse(rest, ["hdu", "pixel", "o", "out"]);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.flags.has("help") || parsed.flags.has("h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [file] = parsed.positional;
+  if (!file || !["info", "header", "wcs", "stats", "view"].includes(sub ?? "")) {
+    console.error(USAGE);
+    return 2;
+  }
+  const json = parsed.flags.has("json");
+  const list = await open(file);
+  try {
+    let output: string;
+    switch (sub) {
+      case "info": output = await info(list, json); break;
+      case "header": output = header(pick(list, parsed.flags.get("hdu")), json); break;
+      case "wcs": output = wcs(pick(list, parsed.flags.get("hdu")), parsed.flags.get("pixel"), json); break;
+      case "stats": output = await stats(pick(list, parsed.flags.get("hdu")), json); break;
+      default: {
+        const out = parsed.flags.get("o") ?? parsed.flags.get("out");
+        if (typeof out !== "string") throw new UsageError("view needs -o OUT.html");
+        const hdu = parsed.flags.get("hdu");
+        const view = await visualize(typeof hdu === "string" ? pick(list, hdu) : list, { out });
+        output = `${view.description}\nwrote ${out}`;
+      }
+    }
+    console.log(output);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await list.close();
+  }
+}
