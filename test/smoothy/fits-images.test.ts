@@ -197,6 +197,30 @@ test("a read stops when its signal is aborted: explicitly, or through the notebo
   }
 });
 
+test("the io addon checks every run against its target before reading: errors, never a write outside it", async () => {
+  const { io } = await import("../../smoothy/src/native/io.ts");
+  const addon = io();
+  assert.ok(addon, "the io addon is built by ./scripts/setup");
+  const { openSync, closeSync } = await import("node:fs");
+  const fd = openSync(path.join(os.tmpdir(), "."), "r");
+  try {
+    const target = new Uint8Array(16);
+    assert.throws(() => addon!.readRuns(fd, target, Float64Array.from([0, 8, 16]), 4), /run 0 does not fit the target \(16 bytes\)/);
+    assert.throws(() => addon!.readRuns(fd, target, Float64Array.from([-1, 0, 4]), 4), /does not fit/);
+    assert.throws(() => addon!.readRuns(fd, target, Float64Array.from([0, 0]), 4), /triples/);
+    assert.throws(() => addon!.readRuns(fd, target, Float64Array.from([0, 0, 4]), 3), /width must be 1, 2, 4 or 8/);
+    assert.throws(() => addon!.readRuns(fd, new Float32Array(4) as never, Float64Array.from([0, 0, 4]), 4), /target must be a Uint8Array/);
+    assert.throws(() => addon!.readRuns("3" as never, target, Float64Array.from([0, 0, 4]), 4), /readRuns\(fd: number/);
+    // A directory cannot be read: the promise rejects with the system's reason.
+    const error = await addon!.readRuns(fd, target, Float64Array.from([0, 0, 4]), 4).catch((e: Error) => e);
+    assert.match(String(error), /reading 4 bytes at byte 0: Is a directory/);
+    assert.throws(() => addon!.allocate(-5), /bytes must be positive/);
+    assert.is(addon!.allocate(1 << 20).byteLength, 1 << 20);
+  } finally {
+    closeSync(fd);
+  }
+});
+
 test("a damaged compressed image is a FitsError naming the file and the HDU", async () => {
   if (!sharedAvailable("damaged compressed")) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-fpack-"));

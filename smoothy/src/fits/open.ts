@@ -76,7 +76,7 @@ export async function open(path: string): Promise<HDUList> {
           `the data unit needs ${size} bytes but the file ends ${source.size - end} bytes after its start: the file is truncated`);
       }
       warnings.push(...parsed.warnings.map((w) => `${path}: HDU ${index}: ${w}`));
-      hdus.push(new HDU(kind, index, header, offset, end, size, parsed.warnings, { path, read: (o, n) => source.read(o, n), readInto: (t, a, o, n) => source.readInto(t, a, o, n) }));
+      hdus.push(new HDU(kind, index, header, offset, end, size, parsed.warnings, { path, read: (o, n) => source.read(o, n), readInto: (t, a, o, n) => source.readInto(t, a, o, n), fd: source.fd }));
       offset = end + padded(size);
     }
     return new HDUList(path, hdus, source, warnings);

@@ -8,11 +8,16 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Buffer>;
   /** Reads into `target` at `at`, without an intermediate buffer; resolves to the bytes read. */
   readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number>;
+  /** The open file's descriptor, for reads in native code; none for an unpacked gzip file. */
+  readonly fd?: number;
   close(): Promise<void>;
 }
 
 class FileSource implements ByteSource {
   constructor(readonly path: string, readonly size: number, private readonly handle: FileHandle) {}
+  get fd(): number {
+    return this.handle.fd;
+  }
   async read(offset: number, length: number): Promise<Buffer> {
     const buffer = Buffer.allocUnsafe(length);
     const { bytesRead } = await this.handle.read(buffer, 0, length, offset);
