@@ -8,7 +8,7 @@ import type { Cube } from "../data/products.js";
 import { DISPLAY_UNIT, spectralKind, spectralScale } from "../data/spectral.js";
 import { downsample3d } from "./downsample.js";
 import { imageFigure, type ImageFigureOptions, type PlotlyFigure } from "./figures.js";
-import { volumeSpec, type Transfer, type VolumeSpec } from "./volume.js";
+import { volumeFactors, volumeSpec, type Transfer, type VolumeSpec } from "./volume.js";
 
 export interface SpectraGrid {
   shape: [number, number, number];
@@ -42,11 +42,15 @@ export interface CubeViewOptions extends ImageFigureOptions {
 const SPECTRA_SIDE = 48;
 const SPECTRA_CHANNELS = 128;
 
-export function spectraGrid(cube: Cube): SpectraGrid {
-  const [nx, ny, nz] = cube.shape;
-  const f = Math.max(1, Math.ceil(Math.max(nx, ny) / SPECTRA_SIDE));
-  const fz = Math.max(1, Math.ceil(nz / SPECTRA_CHANNELS));
-  const { data: mean, shape } = downsample3d(cube.data, [nx, ny, nz], [f, f, fz]);
+function spectraFactors(cube: Cube): [number, number, number] {
+  const f = Math.max(1, Math.ceil(Math.max(cube.shape[0], cube.shape[1]) / SPECTRA_SIDE));
+  return [f, f, Math.max(1, Math.ceil(cube.shape[2] / SPECTRA_CHANNELS))];
+}
+
+export function spectraGrid(cube: Cube, binned?: { data: Float64Array; shape: [number, number, number] }): SpectraGrid {
+  const nz = cube.shape[2];
+  const [f, , fz] = spectraFactors(cube);
+  const { data: mean, shape } = binned ?? downsample3d(cube.data, cube.shape as [number, number, number], [f, f, fz])[0];
   let lo = Infinity, hi = -Infinity;
   for (const v of mean) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
   if (!Number.isFinite(lo)) (lo = 0), (hi = 1);
@@ -77,10 +81,13 @@ export function cubeViewSpec(cube: Cube, options: CubeViewOptions = {}): CubeVie
   figure.layout.height = 300;
   figure.layout.margin = { t: 30, l: 60, r: 10, b: 40 };
   (figure.layout.title as { text: string }).text = cube.spectralAxis >= 0 ? "moment 0 (hover for the spectrum)" : "maximum (hover for the profile)";
+  const maxSide = options.maxVoxels ?? 80;
+  // The volume and the spectra are binned in one pass over the cube.
+  const [volume, spectra] = downsample3d(cube.data, cube.shape as [number, number, number], volumeFactors(cube, maxSide), spectraFactors(cube));
   return {
-    volume: volumeSpec(cube, { maxSide: options.maxVoxels ?? 80, transfer: options.transfer }),
+    volume: volumeSpec(cube, { maxSide, transfer: options.transfer, binned: [volume] }),
     map: figure,
     mapFactor: Math.max(1, Math.ceil(Math.max(cube.shape[0], cube.shape[1]) / maxPixels)),
-    spectra: spectraGrid(cube),
+    spectra: spectraGrid(cube, spectra),
   };
 }

@@ -24,29 +24,45 @@ export function percentiles(data: ArrayLike<number>, low: number, high: number):
   return [at(low), at(high)];
 }
 
-/** Block means of a 3-D array (FITS order) over `factors` voxels per axis, skipping NaN. */
-export function downsample3d(data: ArrayLike<number>, shape: [number, number, number], factors: [number, number, number]): { data: Float64Array; shape: [number, number, number] } {
+type Factors = [number, number, number];
+type Binned = { data: Float64Array; shape: [number, number, number] };
+
+/**
+ * Block means of a 3-D array (FITS order) over `factors` voxels per axis, skipping NaN, for several
+ * binnings in one pass over the data (a cube view needs two: the volume's and the spectra's).
+ */
+export function downsample3d(data: ArrayLike<number>, shape: [number, number, number], ...binnings: Factors[]): Binned[] {
   const [nx, ny, nz] = shape;
-  const [fx, fy, fz] = factors;
-  const out: [number, number, number] = [Math.ceil(nx / fx), Math.ceil(ny / fy), Math.ceil(nz / fz)];
-  const [w, h] = out;
-  const sum = new Float64Array(out[0] * out[1] * out[2]), count = new Uint32Array(sum.length);
-  // Output column of every input column, computed once: no division in the loop over every voxel.
-  const column = Int32Array.from({ length: nx }, (_, x) => Math.floor(x / fx));
+  const grids = binnings.map((f) => {
+    const out: [number, number, number] = [Math.ceil(nx / f[0]), Math.ceil(ny / f[1]), Math.ceil(nz / f[2])];
+    return { f, out, sum: new Float64Array(out[0] * out[1] * out[2]), count: new Uint32Array(out[0] * out[1] * out[2]) };
+  });
   for (let z = 0; z < nz; z++) {
-    const plane = Math.floor(z / fz) * h;
     for (let y = 0; y < ny; y++) {
-      const row = (plane + Math.floor(y / fy)) * w;
       const base = (z * ny + y) * nx;
-      for (let x = 0; x < nx; x++) {
-        const v = data[base + x];
-        if (v - v !== 0) continue; // NaN and ±Inf
-        const o = row + column[x];
-        sum[o] += v;
-        count[o]++;
+      for (const g of grids) {
+        const row = (Math.floor(z / g.f[2]) * g.out[1] + Math.floor(y / g.f[1])) * g.out[0];
+        const { sum, count } = g;
+        const fx = g.f[0];
+        // Each block of a row is summed in registers and stored once, not once per voxel.
+        for (let x0 = 0, o = row; x0 < nx; x0 += fx, o++) {
+          const end = Math.min(nx, x0 + fx);
+          let s = 0, c = 0;
+          for (let x = x0; x < end; x++) {
+            const v = data[base + x];
+            if (v - v === 0) { // not NaN or ±Inf
+              s += v;
+              c++;
+            }
+          }
+          sum[o] += s;
+          count[o] += c;
+        }
       }
     }
   }
-  for (let i = 0; i < sum.length; i++) sum[i] = count[i] ? sum[i] / count[i] : NaN;
-  return { data: sum, shape: out };
+  return grids.map(({ sum, count, out }) => {
+    for (let i = 0; i < sum.length; i++) sum[i] = count[i] ? sum[i] / count[i] : NaN;
+    return { data: sum, shape: out };
+  });
 }

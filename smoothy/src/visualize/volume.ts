@@ -24,12 +24,18 @@ export interface VolumeSpec {
   transfer: Transfer;
 }
 
-export function volumeSpec(cube: Cube, options: { maxSide?: number; lowSigma?: number; transfer?: Transfer } = {}): VolumeSpec {
+/** One factor on every axis, so voxels stay cubes: at most `maxSide` a side. */
+export function volumeFactors(cube: Cube, maxSide: number): [number, number, number] {
+  const f = Math.max(1, Math.ceil(Math.max(...cube.shape) / maxSide));
+  return [f, f, f];
+}
+
+export function volumeSpec(cube: Cube, options: { maxSide?: number; lowSigma?: number; transfer?: Transfer; binned?: [{ data: Float64Array; shape: [number, number, number] }] } = {}): VolumeSpec {
   const [nx, ny, nz] = cube.shape;
   if (options.transfer && options.transfer !== "mip" && options.transfer !== "composite") throw new RangeError(`transfer ${JSON.stringify(options.transfer)}: use "mip" or "composite"`);
   const max = options.maxSide ?? 128;
-  const f = Math.max(1, Math.ceil(Math.max(nx, ny, nz) / max));
-  const { data: mean, shape: [w, h, d] } = downsample3d(cube.data, [nx, ny, nz], [f, f, f]);
+  const f = volumeFactors(cube, max)[0];
+  const [{ data: mean, shape: [w, h, d] }] = options.binned ?? downsample3d(cube.data, [nx, ny, nz], volumeFactors(cube, max));
   // The noise of what is shown: the binned voxels' own, robust to the emission in them.
   const noise = madStd(mean);
   const low = Number.isFinite(noise) && noise > 0 ? (options.lowSigma ?? 2) * noise : percentiles(mean, 50, 50)[0];
