@@ -1,0 +1,107 @@
+// What a person sees of each kind of view: standalone pages from visualize(x, { out }) in headless
+// Chromium, checked for drawn plots of the expected size, and the spectrum following the pointer.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { Cube, Header, Image, load, visualize } from "smoothy";
+import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
+
+const test = suite("views in the browser");
+const dir = mkdtempSync(path.join(os.tmpdir(), "jovial-views-"));
+let browser: Browser | undefined;
+
+/** The real Orion KL cube, or a generated one (a Gaussian source in noise) when ../shared is absent. */
+async function cube(): Promise<Cube> {
+  if (sharedAvailable("browser views (a generated cube stands in)")) return (await load(path.join(FITS_DIR, "Orion.methanol.cbc.contsub.image.fits"))) as Cube;
+  const [nx, ny, nz] = [60, 50, 30];
+  const data = new Float32Array(nx * ny * nz);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+    data[(z * ny + y) * nx + x] = 5 * Math.exp(-((x - 30) ** 2 + (y - 25) ** 2) / 40 - (z - 15) ** 2 / 20) + 0.1 * Math.sin(x * 7.1 + y * 3.3 + z);
+  }
+  return new Cube({ data, shape: [nx, ny, nz], axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
+}
+
+test.before(async () => {
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    // No WebGL: see notebook-ui.test.ts; the volume must then say why it is not drawn.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-3d-apis", "--disable-webgl", "--no-first-run", "--disable-background-networking"],
+  });
+});
+
+test.after(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function page(view: string): Promise<Page> {
+  const p = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors: string[] = [];
+  p.on("pageerror", (e) => errors.push(e.message));
+  await p.goto(`file://${path.join(dir, view)}`);
+  (p as unknown as { errors: string[] }).errors = errors;
+  return p;
+}
+
+/** Size of a drawn plot and how much it draws: SVG paths with data, or heatmap images. */
+async function plot(p: Page, selector: string): Promise<{ width: number; height: number; path: number; images: number }> {
+  await p.waitForSelector(`${selector} .main-svg`, { timeout: 30_000 });
+  return p.evaluate((sel) => {
+    const root = document.querySelector(sel)!;
+    const svg = root.querySelector(".main-svg")!.getBoundingClientRect();
+    const path = [...root.querySelectorAll("path.js-line, path.js-fill")].reduce((n, e) => n + (e.getAttribute("d") ?? "").length, 0);
+    const images = [...root.querySelectorAll("image")].filter((e) => (e.getAttribute("href") ?? "").startsWith("data:image/png")).length;
+    return { width: svg.width, height: svg.height, path, images };
+  }, selector);
+}
+
+test("a spectrum is a drawn line against velocity", async () => {
+  const c = await cube();
+  await visualize(c.spectrumAt(Math.floor(c.shape[0] / 2), Math.floor(c.shape[1] / 2)), { out: path.join(dir, "spectrum.html") });
+  const p = await page("spectrum.html");
+  const drawn = await plot(p, "body");
+  assert.ok(drawn.width > 600 && drawn.height > 300, `plot size ${drawn.width} × ${drawn.height}`);
+  assert.ok(drawn.path > 200, `the line has ${drawn.path} characters of path`);
+  if (c.wcs) assert.match(await p.textContent("body") ?? "", /velocity \(km\/s\)/);
+  assert.equal((p as unknown as { errors: string[] }).errors, []);
+  await p.close();
+});
+
+test("an image is a heatmap with a colour bar, a stretch and contours", async () => {
+  const c = await cube();
+  const m0 = c.moment(0) as Image;
+  await visualize(m0, { out: path.join(dir, "image.html"), stretch: "asinh", contours: [m0.statistics().max / 2] });
+  const p = await page("image.html");
+  const drawn = await plot(p, "body");
+  assert.ok(drawn.width > 400 && drawn.height > 400, `plot size ${drawn.width} × ${drawn.height}`);
+  assert.ok(drawn.images >= 1, "the heatmap is drawn as an image");
+  assert.ok(await p.$("g.colorbar"), "a colour bar");
+  assert.ok(await p.evaluate(() => document.querySelectorAll("g.contourlevel path").length > 0), "the contour is drawn");
+  assert.equal((p as unknown as { errors: string[] }).errors, []);
+  await p.close();
+});
+
+test("a cube: its moment-0 map and spectrum are drawn, the spectrum follows the pointer, and without WebGL the volume says why", async () => {
+  await visualize(await cube(), { out: path.join(dir, "cube.html") });
+  const p = await page("cube.html");
+  const map = await plot(p, "[data-part=map]");
+  assert.ok(map.images >= 1 && map.width > 300, `map ${JSON.stringify(map)}`);
+  const spectrum = await plot(p, "[data-part=spectrum]");
+  assert.ok(spectrum.path > 100, `spectrum ${JSON.stringify(spectrum)}`);
+  const title = () => p.evaluate(() => document.querySelector("[data-part=spectrum] .gtitle")?.textContent);
+  const before = await title();
+  const box = (await p.$("[data-part=map] .nsewdrag"))!;
+  const b = (await box.boundingBox())!;
+  await p.mouse.move(b.x + b.width * 0.2, b.y + b.height * 0.3);
+  await p.waitForFunction((t) => document.querySelector("[data-part=spectrum] .gtitle")?.textContent !== t, before, { timeout: 10_000 });
+  assert.match((await title()) ?? "", /spectrum at pixel \(\d+, \d+\)/);
+  await p.waitForSelector("[data-part=volume] pre", { timeout: 30_000 });
+  assert.match((await p.textContent("[data-part=volume] pre")) ?? "", /WebGL/i);
+  assert.equal((p as unknown as { errors: string[] }).errors, []);
+  await p.close();
+});
+
+test.run();
