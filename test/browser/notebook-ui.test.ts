@@ -6,6 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT, testJupyterHome } from "../helpers/kernel-client.ts";
 import { startNotebookServer, type NotebookServer } from "../helpers/notebook-server.ts";
+import { FITS_DIR } from "../helpers/shared.ts";
 
 const test = suite("notebook UI");
 const home = testJupyterHome();
@@ -16,7 +17,7 @@ test.before(async () => {
   const dir = path.join(home.dir, "examples");
   cpSync(path.join(ROOT, "examples"), dir, { recursive: true });
   mkdirSync(path.join(home.dir, "config"), { recursive: true });
-  server = await startNotebookServer(dir, { ...home.env, JUPYTER_CONFIG_DIR: path.join(home.dir, "config"), JUPYTER_DATA_DIR: path.join(home.dir, "data") });
+  server = await startNotebookServer(dir, { ...home.env, JOVIAL_FITS_DIR: FITS_DIR, JUPYTER_CONFIG_DIR: path.join(home.dir, "config"), JUPYTER_DATA_DIR: path.join(home.dir, "data") });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     // No WebGL: headless Chromium's software WebGL (SwiftShader) takes this 2-core machine down on
@@ -78,13 +79,13 @@ test("01-typescript-kernel.ipynb runs in the browser and its rich output is on t
   await page.close();
 });
 
-test("02-fits-and-visualize.ipynb draws its plots and its volume in the page, offline", async () => {
+test("02-smoothy.ipynb draws its plots and its cube view in the page, offline", async () => {
   const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
   const failed: string[] = [];
   page.on("requestfailed", (r) => failed.push(r.url()));
-  await openAndRunAll(page, "02-fits-and-visualize.ipynb");
-  await page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot").length >= 3 && /WebGL/.test(document.querySelector("[id^=jovial-view] pre")?.textContent ?? ""), undefined, { timeout: 120_000 });
-  assert.ok(await page.locator(".js-plotly-plot .main-svg").count() >= 3, "plotly drew its SVG");
+  await openAndRunAll(page, "02-smoothy.ipynb");
+  await page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot").length >= 6 && /WebGL/.test(document.querySelector("[id^=jovial-view] pre")?.textContent ?? ""), undefined, { timeout: 180_000 });
+  assert.ok(await page.locator(".js-plotly-plot .main-svg").count() >= 6, "plotly drew its SVG: the cube's map and spectrum, two moments, a spectrum, the continuum");
   assert.match(await page.locator("[id^=jovial-view] pre").first().innerText(), /WebGL/, "without WebGL the volume says why instead of failing silently");
   assert.equal(failed.filter((u) => /kernelspecs/.test(u)), [], "the libraries loaded from the kernelspec");
   await page.screenshot({ path: path.join(ROOT, "test", ".tmp", "visualize.png"), fullPage: true });

@@ -5,6 +5,7 @@ import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { PYTHON, ROOT, testJupyterHome } from "../helpers/kernel-client.ts";
+import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
 const test = suite("examples");
 const home = testJupyterHome();
@@ -16,7 +17,7 @@ interface Run { error: string | null; cells: Array<{ cell_type: string; source: 
 
 function run(notebook: string): Run {
   const r = spawnSync(PYTHON, [path.join(ROOT, "test", "clients", "run_notebook.py"), path.join(examples, notebook), path.join(home.dir, notebook), examples], {
-    env: { ...process.env, ...home.env },
+    env: { ...process.env, ...home.env, JOVIAL_FITS_DIR: FITS_DIR },
     encoding: "utf8",
     timeout: 600_000,
   });
@@ -53,16 +54,22 @@ test("01-typescript-kernel.ipynb shows results, streams, rich displays, a type e
   assert.match(all, /at fluxRatio \(In\[\d+\]:2:\d+\)/);
 });
 
-test("02-fits-and-visualize.ipynb writes, opens and shows a cube: volume, maps, spectrum", () => {
-  const result = runs.get("02-fits-and-visualize.ipynb") ?? run("02-fits-and-visualize.ipynb");
+test("02-smoothy.ipynb walks through the real ALMA cube: its view, moment maps with contours, a spectrum, a slab in K", () => {
+  const result = runs.get("02-smoothy.ipynb") ?? run("02-smoothy.ipynb");
   const outputs = result.cells.flatMap((c) => c.outputs);
   const html = outputs.map((o) => o.data?.["text/html"] ?? "").join("\n");
-  assert.match(html, /kernelspecs\/jovial\/three\.module\.js/, "the volume loads three.js from the kernelspec");
-  assert.is((html.match(/kernelspecs\/jovial\/plotly\.min\.js/g) ?? []).length, 3, "three plotly views");
-  assert.ok(outputs.some((o) => o.data?.["application/vnd.plotly.v1+json"]), "the plotly figure as JSON too");
   const text = JSON.stringify(outputs);
+  assert.match(html, /kernelspecs\/jovial\/three\.module\.js/, "the volume loads three.js from the kernelspec");
+  assert.match(html, /data-part="map"/, "the cube's moment-0 map and spectrum beside the volume");
+  assert.ok((html.match(/kernelspecs\/jovial\/plotly\.min\.js/g) ?? []).length >= 5, "the plotly views: cube, moment 0, moment 1, spectrum, continuum");
+  assert.match(text, /"type":"contour"|contourlevel|\\"contour\\"/, "moment 0 with contours");
   assert.match(text, /pos\.eq\.ra/);
   assert.match(text, /peak \d+\.\d K/);
+  assert.match(text, /Jy\/beam km\/s: (100 × 100|64 × 64)/i, "the moment-0 map written and read back");
+  if (sharedAvailable("02-smoothy with the real data")) {
+    assert.match(text, /the real ALMA data in /);
+    assert.match(text, /shape: \[ 100, 100, 41 \]/, "the Orion KL methanol cube, Stokes squeezed away");
+  }
 });
 
 test.after(() => home.cleanup());

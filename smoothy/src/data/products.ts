@@ -352,7 +352,7 @@ export class Cube extends Product {
     return new Image({ ...one.init, shape: this.shape.filter((_, a) => a !== spec), axes: one.init.axes.filter((_, a) => a !== spec), offset: one.keptOffsets((a) => a !== spec), source: `channel ${channel} of ${this.source}` });
   }
 
-  /** Keeps the values where `keep` is true, NaN elsewhere (e.g. `v => v > 3 * cube.noise()`). */
+  /** Keeps the values where `keep` is true, NaN elsewhere (e.g. `const rms = cube.noise(); cube.mask((v) => v > 3 * rms)`). */
   mask(keep: (value: number, index: number) => boolean): Cube {
     const out = new Float64Array(this.data.length);
     this.data.forEach((v, i) => (out[i] = keep(v, i) ? v : NaN));
