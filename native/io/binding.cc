@@ -148,22 +148,58 @@ Napi::Value ReadRuns(const Napi::CallbackInfo& info) {
   return promise;
 }
 
-// allocate(bytes) -> ArrayBuffer, mapped anonymously with MADV_HUGEPAGE; unmapped when collected.
+// Freed big mappings, kept for the next read of the same size: in this VM a fresh gigabyte costs
+// most of a second in page faults (and huge pages come only after compaction), while memory that
+// was touched before is filled at memory speed. numpy gets the same from malloc's reuse.
+struct Mapping {
+  void* data;
+  size_t length;
+};
+std::vector<Mapping> pool;
+constexpr size_t kPoolLimit = size_t(2) << 30;
+
+size_t pooled() {
+  size_t total = 0;
+  for (const auto& m : pool) total += m.length;
+  return total;
+}
+
+void release(Napi::Env env, void* data, size_t* length) {
+  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*length));
+  if (pooled() + *length <= kPoolLimit) {
+    pool.push_back({data, *length});
+  } else {
+    munmap(data, *length);
+  }
+  delete length;
+}
+
+// allocate(bytes) -> ArrayBuffer: a pooled mapping of the same size, else a new anonymous one
+// (MADV_HUGEPAGE); returned to the pool when collected.
 Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "allocate(bytes: number)");
   double requested = info[0].As<Napi::Number>().DoubleValue();
   if (!(requested > 0) || requested > 1.0e15) throw Napi::RangeError::New(env, "allocate: bytes must be positive");
   size_t length = static_cast<size_t>(requested);
-  void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw Napi::Error::New(env, std::string("allocate: cannot map ") + std::to_string(length) + " bytes: " + std::strerror(errno));
-  madvise(p, length, MADV_HUGEPAGE);
+  void* p = nullptr;
+  for (auto it = pool.begin(); it != pool.end(); ++it) {
+    if (it->length == length) {
+      p = it->data;
+      pool.erase(it);
+      break;
+    }
+  }
+  if (!p) {
+    // Memory of other sizes is given back first, so the pool never holds what a new mapping needs.
+    for (const auto& m : pool) munmap(m.data, m.length);
+    pool.clear();
+    p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw Napi::Error::New(env, std::string("allocate: cannot map ") + std::to_string(length) + " bytes: " + std::strerror(errno));
+    madvise(p, length, MADV_HUGEPAGE);
+  }
   Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(length));
-  return Napi::ArrayBuffer::New(env, p, length, [](Napi::Env env, void* data, size_t* size) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*size));
-    munmap(data, *size);
-    delete size;
-  }, new size_t(length));
+  return Napi::ArrayBuffer::New(env, p, length, release, new size_t(length));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
