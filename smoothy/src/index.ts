@@ -27,3 +27,4 @@ export { BROWSER_ASSETS, browserAssetPath } from "./visualize/assets.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
 export { cellSignal, checkCancelled, progress, type Progress } from "./progress.js";
+export { loadAddon } from "./native/load.js";

@@ -11,7 +11,8 @@ import { jyPerBeamToKelvin, type Beam } from "./beam.js";
 import { convertSpectral, DISPLAY_UNIT, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
 import { madStd, medianOf, statistics, type Statistics } from "./statistics.js";
 
-export type Values = Float32Array | Float64Array;
+/** Physical values; Int32Array for label maps (a clump mask, 0 = background). */
+export type Values = Float32Array | Float64Array | Int32Array;
 
 export interface ProductInit {
   data: Values;
@@ -66,6 +67,16 @@ export abstract class Product {
   }
 
   abstract get kind(): "Spectrum" | "Image" | "Cube";
+
+  /**
+   * Other values on the same pixels, keeping the WCS, beam and header: a clump mask, a fitted model,
+   * anything computed pixel by pixel from this product.
+   */
+  withData(data: Values, options: { unit?: string; source?: string } = {}): this {
+    if (data.length !== this.data.length) throw new RangeError(`${this.source}: withData needs ${this.data.length} values, got ${data.length}`);
+    const Kind = this.constructor as new (init: ProductInit) => this;
+    return new Kind({ ...this.init, data, unit: options.unit ?? this.unit, source: options.source ?? this.source });
+  }
 
   get size(): number {
     return this.data.length;
