@@ -7,6 +7,7 @@ const commands = {
   notebook: { module: "../kernel/dist/cli.js", help: "notebook [DIR] [-- jupyter options]   start Jupyter with this kernel as the default" },
   fits: { module: "../smoothy/dist/cli.js", help: "fits info|header|wcs|stats FILE [--hdu N] [--pixel X,Y,...] [--json]   a FITS file's HDUs, cards, world coordinates, statistics" },
   view: { module: "../smoothy/dist/cli.js", help: "view FILE -o OUT.html   the file's visualize() view as a standalone page" },
+  findclumps: { module: "../cupid-bindings/dist/cli.js", help: "findclumps IN.fits --method fellwalker|clumpfind|reinhold|gaussclumps [--config \"K=V,...\"] [--rms X] --out MASK.fits --outcat CAT.csv|CAT.fits" },
 };
 
 const [name, ...args] = process.argv.slice(2);
