@@ -72,5 +72,19 @@ test("02-smoothy.ipynb walks through the real ALMA cube: its view, moment maps w
   }
 });
 
+test("03-clumps.ipynb finds the Orion KL clumps with FellWalker and ClumpFind and shows them outlined beside the catalogue", () => {
+  const result = runs.get("03-clumps.ipynb") ?? run("03-clumps.ipynb");
+  const outputs = result.cells.flatMap((c) => c.outputs);
+  const text = JSON.stringify(outputs);
+  assert.match(text, /\d+ clumps \(fellwalker, RMS /);
+  assert.match(text, /\d+ clumps \(clumpfind, RMS /);
+  assert.match(text, /MINPIX: '16'/, "CUPID's resolved configuration (3-D default MinPix)");
+  const html = outputs.map((o) => o.data?.["text/html"] ?? "").join("\n");
+  assert.match(html, /<th>Cen3<\/th>/, "the catalogue of a 3-D cube");
+  assert.match(html, /clumps on moment 0/, "the outlines over the moment-0 map");
+  assert.match(text, /clumps written to /);
+  if (sharedAvailable("03-clumps with the real data")) assert.match(text, /RA_cen/);
+});
+
 test.after(() => home.cleanup());
 test.run();
