@@ -283,6 +283,9 @@ try {
     versions: Object.fromEntries(kernels.map((k) => [k.name, k.version ?? null])),
     problems: Object.fromEntries(kernels.map((k) => [k.name, k.problem ?? null])),
     table, interrupts, kernel_rebuilt_during_run: rebuilt, raw: results }, null, 2) + "\n");
+  // The other benchmarks' sections (smoothy, cupid) are kept as they are.
+  const previous = existsSync(path.join(bench, "README.md")) ? readFileSync(path.join(bench, "README.md"), "utf8") : "";
+  const sections = [...previous.matchAll(/<!-- (\w+): written by [^>]*-->[\s\S]*?<!-- \/\1 -->/g)].map((m) => m[0]).join("\n\n");
   writeFileSync(path.join(bench, "README.md"), `# Benchmarks
 
 Our TypeScript kernel beside [tslab](https://github.com/yunabe/tslab) and Deno's built-in Jupyter kernel, measured
@@ -295,7 +298,8 @@ ${table}
 
 Interrupt replies (status of each \`execute_reply\`): ${interrupts}.${warning}
 
-${METHOD}`);
+${METHOD}
+${sections ? `\n${sections}\n` : ""}`);
   log("wrote bench/results.json and bench/README.md");
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -14,6 +14,8 @@ export interface NativeResult {
   nRejectedBadPixels: number;
   nRejectedBeamSpatial: number;
   nRejectedBeamSpectral: number;
+  /** Seconds the native flow took in its worker thread. */
+  seconds: number;
 }
 
 export interface CupidAddon {

@@ -22,6 +22,8 @@ export class ClumpResult {
   readonly config: Readonly<Record<string, string>>;
   readonly nClumps: number;
   readonly rejected: { badPixels: number; smallerThanBeamSpatial: number; smallerThanBeamSpectral: number };
+  /** Seconds the native flow took (RMS, algorithm, catalogue, mask) in its worker thread. */
+  readonly seconds: number;
 
   constructor(
     readonly method: ClumpMethod,
@@ -37,6 +39,7 @@ export class ClumpResult {
     this.rms = native.rms;
     this.config = native.config;
     this.nClumps = native.nClumps;
+    this.seconds = native.seconds;
     this.rejected = { badPixels: native.nRejectedBadPixels, smallerThanBeamSpatial: native.nRejectedBeamSpatial, smallerThanBeamSpectral: native.nRejectedBeamSpectral };
   }
 

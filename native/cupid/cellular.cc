@@ -1,8 +1,10 @@
 #include "cellular.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace cupid {
 namespace detail {

@@ -1003,15 +1003,21 @@ double profileWidth(const std::vector<double>& a, const long dims[3], std::size_
   long step = ax == 0 ? 1 : (ax == 1 ? dims[0] : dims[0] * dims[1]);
   double vmax = a[imax];
   long iMax = static_cast<long>(imax);
+  const long nel = dims[0] * dims[1] * dims[2];
+  auto at = [&](long i) { return i >= 0 && i < nel ? a[static_cast<std::size_t>(i)] : NAN; };
 
   auto scan = [&](int dir, double& vlow, long& jlow) {
     vlow = vmax;
     jlow = 0;
     double sum = 0, prev = NAN;
     long nsum = 0;
-    long j = axMax[ax] + dir, i = iMax + dir * step;
+    // CUPID starts both walks at the pixel beside the peak on axis 0
+    // (imax +/- 1) whatever the axis, then steps along `ax`: on axes other
+    // than 0 the profile is read one column off the peak. Reproduced, with
+    // pixels outside the array treated as bad.
+    long j = axMax[ax] + dir, i = iMax + dir;
     while (dir > 0 ? j <= dims[ax] : j > 0) {
-      double v = a[i];
+      double v = at(i);
       if (!std::isnan(v)) {
         if (v < vlow && !std::isnan(prev) && prev - v < 1.5 * rms) {
           vlow = v;
@@ -1041,9 +1047,9 @@ double profileWidth(const std::vector<double>& a, const long dims[3], std::size_
   if (v2low < v1low) {
     ret = static_cast<double>((j2low - axMax[ax]) / 2);
     double hgt = vmax - v2low;
-    long i = iMax + step;
+    long i = iMax + 1;
     for (long j = axMax[ax] + 1; j <= j2low; ++j, i += step) {
-      double v = a[i];
+      double v = at(i);
       if (std::isnan(v)) continue;
       double vnorm = (v - v2low) / hgt;
       if (vnorm > 0.25 && vnorm < 0.75) {
@@ -1054,11 +1060,9 @@ double profileWidth(const std::vector<double>& a, const long dims[3], std::size_
   } else {
     ret = static_cast<double>((axMax[ax] - j1low) / 2);
     double hgt = vmax - v1low;
-    long i = iMax - step;
-    // CUPID also reads the pixel before the row start when no minimum was
-    // found (j1low = 0); we stop at the row start.
-    for (long j = axMax[ax] - 1; j >= std::max(j1low, 1L); --j, i -= step) {
-      double v = a[i];
+    long i = iMax - 1;
+    for (long j = axMax[ax] - 1; j >= j1low; --j, i -= step) {
+      double v = at(i);
       if (std::isnan(v)) continue;
       double vnorm = (v - v1low) / hgt;
       if (vnorm > 0.25 && vnorm < 0.75) {
