@@ -12,7 +12,7 @@ export { parseCard, type Card, type CardValue } from "./fits/card.js";
 export { FitsError, type FitsErrorCode } from "./fits/errors.js";
 export { WCS, WcsError } from "./wcs/wcs.js";
 export { formatCard } from "./fits/card.js";
-export { load, type Product } from "./data/load.js";
+export { load, productOf, type Product } from "./data/load.js";
 export { Spectrum, Image, Cube, type ProductInit, type Values } from "./data/products.js";
 export { statistics, madStd, type Statistics } from "./data/statistics.js";
 export { beamOf, beamsOf, beamSolidAngle, jyPerBeamToKelvin, type Beam } from "./data/beam.js";

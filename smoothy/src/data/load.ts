@@ -5,7 +5,9 @@
 import { open } from "../fits/open.js";
 import type { HDU } from "../fits/hdu.js";
 import type { HDUKey, HDUList } from "../fits/hdulist.js";
+import type { Header } from "../fits/header.js";
 import type { PixelArray } from "../fits/image-data.js";
+import { WCS } from "../wcs/wcs.js";
 import { beamOf, beamsOf, type Beam } from "./beam.js";
 import { Cube, Image, Spectrum, type ProductInit, type Values } from "./products.js";
 
@@ -27,37 +29,47 @@ export async function load(source: string | HDUList, options: { hdu?: HDUKey } =
   const list = typeof source === "string" ? await open(source) : source;
   try {
     const hdu = options.hdu === undefined ? firstImage(list) : list.get(options.hdu);
-    const fullShape = hdu.shape;
-    const axes = fullShape.map((n, i) => (n > 1 ? i : -1)).filter((i) => i >= 0);
+    const axes = hdu.shape.filter((n) => n > 1);
     if (axes.length === 0) throw new Error(`${list.path}[${hdu.index}]: the HDU has no image data`);
     if (axes.length > 3) {
-      throw new Error(`${list.path}[${hdu.index}]: ${axes.length} non-degenerate axes (shape ${fullShape.join(" × ")}); smoothy handles spectra, images and cubes (1 to 3)`);
+      throw new Error(`${list.path}[${hdu.index}]: ${axes.length} non-degenerate axes (shape ${hdu.shape.join(" × ")}); smoothy handles spectra, images and cubes (1 to 3)`);
     }
     const { data } = await hdu.data();
-    let wcs;
-    try {
-      wcs = hdu.wcs();
-    } catch {
-      wcs = undefined; // an image with no usable WCS is still an image
-    }
     let beams: Beam[] | undefined;
     const beamsHdu = [...list].find((h) => h.kind === "BinTableHDU" && h.name.toUpperCase() === "BEAMS");
     if (beamsHdu) beams = beamsOf(await beamsHdu.table());
-    const unit = typeof hdu.header.get("BUNIT") === "string" ? String(hdu.header.get("BUNIT")).trim() : "";
-    const init: ProductInit = {
-      data: asFloat(data),
-      shape: axes.map((a) => fullShape[a]),
-      wcs,
-      axes,
-      wcsAxes: wcs?.naxis ?? fullShape.length,
-      unit,
-      beam: beamOf(hdu.header) ?? beams?.[Math.floor(beams.length / 2)],
-      beams,
-      header: hdu.header,
-      source: `${list.path}[${hdu.index}]`,
-    };
-    return axes.length === 1 ? new Spectrum(init) : axes.length === 2 ? new Image(init) : new Cube(init);
+    return productOf({ header: hdu.header, data, shape: hdu.shape, beams, source: `${list.path}[${hdu.index}]` });
   } finally {
     if (typeof source === "string") await list.close();
   }
+}
+
+/**
+ * The product for pixels and the header that describes them (shape in FITS order, degenerate axes
+ * included): what `load` makes of an HDU, and what other readers (casa-bridge) make of theirs.
+ */
+export function productOf(input: { header: Header; data: PixelArray; shape: number[]; beams?: Beam[]; source: string }): Product {
+  const { header, shape: fullShape, beams } = input;
+  const axes = fullShape.map((n, i) => (n > 1 ? i : -1)).filter((i) => i >= 0);
+  if (axes.length === 0 || axes.length > 3) throw new Error(`${input.source}: ${axes.length} non-degenerate axes (shape ${fullShape.join(" × ")}); smoothy handles spectra, images and cubes (1 to 3)`);
+  let wcs;
+  try {
+    wcs = WCS.fromHeader(header, { naxis: fullShape });
+  } catch {
+    wcs = undefined; // an image with no usable WCS is still an image
+  }
+  const unit = typeof header.get("BUNIT") === "string" ? String(header.get("BUNIT")).trim() : "";
+  const init: ProductInit = {
+    data: asFloat(input.data),
+    shape: axes.map((a) => fullShape[a]),
+    wcs,
+    axes,
+    wcsAxes: wcs?.naxis ?? fullShape.length,
+    unit,
+    beam: beamOf(header) ?? beams?.[Math.floor(beams.length / 2)],
+    beams,
+    header,
+    source: input.source,
+  };
+  return axes.length === 1 ? new Spectrum(init) : axes.length === 2 ? new Image(init) : new Cube(init);
 }
