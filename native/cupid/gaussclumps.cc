@@ -4,9 +4,10 @@
 // the box-growing subtraction, the termination rules) because those decide
 // which peaks become clumps, and the minimiser is a transcription of the
 // PORT/PDA SUMSL routine CUPID calls, because CUPID's chi² re-weights pixels
-// along the minimiser's path. Fitted values still differ from the reference
-// CUPID's (about 1 % on bright clumps, more on faint or barely resolved
-// ones), so the agreement is within the fits' accuracy, not bit for bit.
+// along the minimiser's path, so the fit depends on the whole sequence of
+// points tried. With RFCTol = 1e-10 (the 2016 snapshot's PDA default) the
+// reference catalogues (g2d_f32, orion_cont) are reproduced to ~1e-4
+// relative; with the upstream default 1e-6 to ~1 % on the faintest clumps.
 #include <algorithm>
 #include <array>
 #include <cfloat>
@@ -997,7 +998,10 @@ class Sumsl {
 // Width estimate along one array axis through the peak (cupidGCProfWidth):
 // the distance to the first significant minimum on the side that goes
 // lower, refined from the profile's middle portion. Adds the baseline
-// estimate to `off`.
+// estimate to `off`. CUPID's quirk of reading the profiles of axes 1 and 2
+// one pixel off the peak along axis 0 is kept: it sets the initial guess
+// (width, background, whether the background is fixed) and therefore the
+// whole fit.
 double profileWidth(const std::vector<double>& a, const long dims[3], std::size_t imax, const long axMax[3], int ax,
                     double rms, double fwhm, double& off) {
   long step = ax == 0 ? 1 : (ax == 1 ? dims[0] : dims[0] * dims[1]);
@@ -1246,6 +1250,9 @@ void setInit(const std::vector<double>& res, int ndim, const long dims[3], std::
   if (peakfactor > 0.0) par[0] /= std::sqrt(peakfactor);
 }
 
+// PDA_DEFLT's relative function-convergence tolerance, max(1e-10, eps^(2/3)).
+const double kPdaRfctol = std::max(1e-10, std::cbrt(DBL_EPSILON) * std::cbrt(DBL_EPSILON));
+
 // Fits the model from the initial guess (cupidGCFit). Returns false for a
 // failed fit; positions in `par` become absolute GRID coordinates.
 bool fitClump(Objective& obj, const Settings& s, Params& par, const Control& control) {
@@ -1261,7 +1268,10 @@ bool fitClump(Objective& obj, const Settings& s, Params& par, const Control& con
     Params p = obj.expand(x.data());
     if (!obj.fixback) p[1] = bg;
     obj.compress(p, x.data());
-    code = minimiser.run(x);
+    // CUPID re-runs pdaDeflt before the retry and sets only MaxNF again, so
+    // the retry converges to PDA's default relative tolerance, not RFCTol.
+    Sumsl retry(obj, s.maxnf, kPdaRfctol, control);
+    code = retry.run(x);
   }
   bool ok = code < 7;
   for (double v : x)
