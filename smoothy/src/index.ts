@@ -28,3 +28,5 @@ export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
 export { cellSignal, checkCancelled, progress, type Progress } from "./progress.js";
 export { loadAddon } from "./native/load.js";
+export { distribute, Run, type DistributeOptions } from "./pipeline/distribute.js";
+export type { TaskResult } from "./pipeline/results-log.js";
