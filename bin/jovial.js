@@ -7,7 +7,11 @@ const commands = {
   notebook: { module: "../kernel/dist/cli.js", help: "notebook [DIR] [-- jupyter options]   start Jupyter with this kernel as the default" },
   fits: { module: "../smoothy/dist/cli.js", help: "fits info|header|wcs|stats FILE [--hdu N] [--pixel X,Y,...] [--json]   a FITS file's HDUs, cards, world coordinates, statistics" },
   view: { module: "../smoothy/dist/cli.js", help: "view FILE -o OUT.html   the file's visualize() view as a standalone page" },
+  casa: { module: "../casa-bridge/dist/cli.js", help: "casa info|taql|tofits|fromfits|listobs ...   casacore's images, tables and MeasurementSets (jovial casa --help)" },
+  worker: { module: "../smoothy/dist/pipeline/worker.js", help: "worker --queue NAME [--redis URL] [--concurrency N] [--lock-duration MS]   take distribute() jobs from a Redis queue" },
+  roise: { module: "../smoothy/dist/pipeline/cli.js", help: "roise FILES... --out regions.csv [--workers N] [--redis URL] [--queue NAME] [--results FILE]   RoISE over many cubes" },
   findclumps: { module: "../cupid-bindings/dist/cli.js", help: "findclumps IN.fits --method fellwalker|clumpfind|reinhold|gaussclumps [--config \"K=V,...\"] [--rms X] --out MASK.fits --outcat CAT.csv|CAT.fits" },
+  deploy: { module: "../deploy/dist/cli.js", help: "deploy render [--values FILE] [--out DIR] [--chart-dir DIR]   the cluster service: Zero to JupyterHub values, Lustre volumes, install.sh" },
 };
 
 const [name, ...args] = process.argv.slice(2);

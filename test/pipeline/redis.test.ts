@@ -1,12 +1,14 @@
 // distribute() through BullMQ on a real redis-server with several `jovial worker` processes: every
 // input processed exactly once in the results, a worker killed with SIGKILL mid-run and the run still
 // complete, failures recorded while the others finish, the same results as the local pool.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Queue } from "bullmq";
-import { distribute } from "smoothy";
+import { distribute, writeSyntheticArchive } from "smoothy";
 import { connectionOf } from "../../smoothy/src/pipeline/redis-queue.ts";
 import { ROOT } from "../helpers/kernel-client.ts";
 import { startRedis, type RedisServer } from "../helpers/redis.ts";
@@ -79,6 +81,33 @@ test("a worker killed with SIGKILL mid-run: its job is taken by another, nothing
   await queue.close();
   assert.ok(jobs.some((j) => j.stalledCounter > 0 || j.attemptsStarted > 1), `a stalled job was taken over: ${jobs.map((j) => `${j.stalledCounter}/${j.attemptsStarted}`).join(" ")}`);
   await stopWorkers();
+});
+
+test("RoISE over a generated archive: the Redis workers and the local pool give identical catalogues; a corrupt cube is reported", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "pipeline-roise-"));
+  try {
+    const cubes = await writeSyntheticArchive(dir, 6, { seed: 3, sizes: [40, 48], channels: [24, 32] });
+    const corrupt = path.join(dir, "corrupt.fits");
+    writeFileSync(corrupt, readFileSync(cubes[0].file).subarray(0, 5000));
+    const files = [...cubes.map((c) => c.file), corrupt];
+    for (let i = 0; i < 2; i++) startWorker("roise");
+    const out = (name: string) => path.join(dir, name);
+    const jovial = (...a: string[]) => spawnSync(process.execPath, [path.join(ROOT, "bin", "jovial.js"), "roise", ...files, ...a], { encoding: "utf8" });
+    const viaRedis = jovial("--out", out("redis.csv"), "--redis", redis.url, "--queue", "roise");
+    assert.is(viaRedis.status, 0, viaRedis.stderr);
+    const local = jovial("--out", out("local.csv"), "--workers", "2");
+    assert.is(local.status, 0, local.stderr);
+    assert.match(local.stdout, /6 cubes, \d+ regions/);
+    assert.is(readFileSync(out("redis.csv"), "utf8"), readFileSync(out("local.csv"), "utf8"), "the same catalogue either way");
+    const errors = readFileSync(out("local.csv.errors.csv"), "utf8");
+    assert.match(errors, /corrupt\.fits,.*corrupt\.fits: HDU 0/);
+    // Source recovery is test/smoothy/roise.test.ts's; here: the catalogue holds regions of the cubes that were given.
+    const rows = readFileSync(out("local.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",")[0]);
+    assert.ok(rows.length > 0 && rows.every((f) => cubes.some((c) => c.file === f)), "rows name the input cubes");
+  } finally {
+    await stopWorkers();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
