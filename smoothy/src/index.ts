@@ -30,3 +30,5 @@ export { cellSignal, checkCancelled, progress, type Progress } from "./progress.
 export { loadAddon } from "./native/load.js";
 export { distribute, Run, type DistributeOptions } from "./pipeline/distribute.js";
 export type { TaskResult } from "./pipeline/results-log.js";
+export { writeSyntheticArchive, type SyntheticCube, type SyntheticSource } from "./pipeline/synthetic.js";
+export { ROISE_TASK } from "./pipeline/tasks.js";

@@ -86,5 +86,15 @@ test("03-clumps.ipynb finds the Orion KL clumps with FellWalker and ClumpFind an
   if (sharedAvailable("03-clumps with the real data")) assert.match(text, /RA_cen/);
 });
 
+test("05-pipeline.ipynb runs RoISE over a generated archive with distribute(), draws the paper's two figures and resumes from its results", () => {
+  const result = runs.get("05-pipeline.ipynb") ?? run("05-pipeline.ipynb");
+  const text = JSON.stringify(result.cells.flatMap((c) => c.outputs));
+  assert.match(text, /(24|25) cubes done, \d+ regions, 0 failures/);
+  assert.match(text, /regions on the sky/);
+  assert.match(text, /area against intensity/);
+  assert.match(text, /\\"type\\":\\"log\\"|"type":"log"/, "log axes");
+  assert.match(text, /(24|25) results, read back from the file/);
+});
+
 test.after(() => home.cleanup());
 test.run();

@@ -8,6 +8,7 @@
 import { writeAtomically } from "../fits/write.js";
 import { REGION_COLUMNS } from "../regions/table.js";
 import { distribute } from "./distribute.js";
+import { ROISE_TASK } from "./tasks.js";
 import type { RegionRow } from "./roise-task.js";
 
 const USAGE = "usage: jovial roise FILES... --out regions.csv [--workers N] [--redis redis://host:port] [--queue NAME] [--results FILE.jsonl]";
@@ -39,7 +40,7 @@ export async function main(_command: string, args: string[]): Promise<number> {
     console.error(`--workers ${flags.get("workers")}: a positive integer\n${USAGE}`);
     return 2;
   }
-  const run = distribute<string, RegionRow[]>(files, new URL("./roise-task.js", import.meta.url), {
+  const run = distribute<string, RegionRow[]>(files, ROISE_TASK, {
     workers,
     redis: flags.get("redis"),
     queue: flags.get("queue") ?? "jovial-roise",
