@@ -32,3 +32,4 @@ export { distribute, Run, type DistributeOptions } from "./pipeline/distribute.j
 export type { TaskResult } from "./pipeline/results-log.js";
 export { writeSyntheticArchive, type SyntheticCube, type SyntheticSource } from "./pipeline/synthetic.js";
 export { ROISE_TASK } from "./pipeline/tasks.js";
+export { findRegions, regionsTable, REGION_COLUMNS, type FindRegionsOptions, type Region, type RegionRange, type RegionsResult, type RegionColumn, type RegionsTable } from "./regions/index.js";

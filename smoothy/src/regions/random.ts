@@ -1,0 +1,23 @@
+/**
+ * The seeded generator of RoISE's spectral sketch: mulberry32 (Tommy Ettinger's 32-bit generator,
+ * a 32-bit state advanced by a Weyl step and mixed by two multiply-xorshift rounds). Small, fast and
+ * good enough for drawing pixel positions; it is not NumPy's Mersenne Twister, so ACALib's draws for a
+ * given RANDOM_STATE are not reproduced, only the run-to-run reproducibility of a fixed seed.
+ */
+export interface Random {
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in [0, n). */
+  int(n: number): number;
+}
+
+export function mulberry32(seed: number): Random {
+  let state = seed | 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n) => Math.floor(next() * n) };
+}
