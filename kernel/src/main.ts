@@ -17,7 +17,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // smoothy's views load their browser libraries from this kernelspec's folder (/kernelspecs/<name>/).
   process.env.JOVIAL_KERNEL_NAME ??= info.kernel_name || "jovial";
   const wire = new Wire(info);
-  const session = { id: randomUUID(), username: os.userInfo().username };
+  const session = { id: randomUUID(), username: username() };
   const typeCheck = !/^(0|false|off|no)$/i.test(process.env.JOVIAL_TYPECHECK ?? "");
   let core: KernelCore | undefined;
   const interpreter = new InterpreterHost(
@@ -57,4 +57,13 @@ if (flag >= 0 && args[flag + 1]) {
     log("error", e.message);
     process.exit(1);
   });
+}
+
+/** The session's user name: a container user with no /etc/passwd entry (a uid from LDAP) is still a user. */
+function username(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER || process.env.LOGNAME || `uid${process.getuid?.() ?? ""}`;
+  }
 }

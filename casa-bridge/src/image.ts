@@ -1,0 +1,140 @@
+/**
+ * A CASA image (or any image casacore's ImageOpener knows: FITS, MIRIAD), kept open: its shape,
+ * coordinate system, unit, beams, masks, misc info and history; pixels whole, by plane or by box;
+ * pixel to world and back through casacore's coordinates; imstat's statistics; and the same pixels as
+ * a smoothy Image or Cube, so visualize() and findClumps() work on it unchanged.
+ */
+import { cellSignal, productOf, type Beam as SmoothyBeam, type Product } from "smoothy";
+import { fitsHeader } from "./fits-header.js";
+import { casa, type Beam, type CoordinateSystemJson, type ImageHandle, type ImageStatistics, type PixelArray } from "./native.js";
+
+export interface Box {
+  /** Bottom-left corner, 0-based, per axis (default 0). */
+  blc?: number[];
+  /** Top-right corner, inclusive (default the last pixel). */
+  trc?: number[];
+  /** Stride per axis (default 1). */
+  inc?: number[];
+}
+
+export class CasaImage {
+  private constructor(private readonly handle: ImageHandle) {}
+
+  /** Opens a CASA image, a FITS or a MIRIAD image. */
+  static open(path: string): CasaImage {
+    return new CasaImage(casa().openImage(path));
+  }
+
+  /** A new float32 CASA image (PagedImage) with this coordinate system; write pixels with putData. */
+  static create(path: string, shape: number[], options: { coordinates: CoordinateSystemJson; unit?: string; beam?: Beam; overwrite?: boolean }): CasaImage {
+    return new CasaImage(casa().createImage(path, shape, options));
+  }
+
+  get path(): string {
+    return this.handle.path;
+  }
+  /** Axis lengths in casacore's (= FITS's) order. */
+  get shape(): number[] {
+    return this.handle.shape;
+  }
+  get dataType(): string {
+    return this.handle.dataType;
+  }
+  get imageType(): string {
+    return this.handle.imageType;
+  }
+  get unit(): string {
+    return this.handle.unit();
+  }
+  coordinates(): CoordinateSystemJson {
+    return this.handle.coordinates();
+  }
+  /** The restoring beam (arcsec, arcsec, degrees), or the per-plane beams. */
+  beams(): ReturnType<ImageHandle["beams"]> {
+    return this.handle.beams();
+  }
+  maskNames(): string[] {
+    return this.handle.maskNames();
+  }
+  miscInfo(): Record<string, unknown> {
+    return this.handle.miscInfo();
+  }
+  history(): string[] {
+    return this.handle.history();
+  }
+
+  private box(box: Box): [number[], number[], number[]] {
+    const n = this.shape.length;
+    const blc = box.blc ?? new Array(n).fill(0);
+    const trc = box.trc ?? this.shape.map((s) => s - 1);
+    const inc = box.inc ?? new Array(n).fill(1);
+    for (const [name, v] of [["blc", blc], ["trc", trc], ["inc", inc]] as const) {
+      if (v.length !== n) throw new RangeError(`${this.path}: ${name} has ${v.length} values, the image ${n} axes`);
+    }
+    return [blc, trc, inc];
+  }
+
+  /** Pixels of a box (the whole image by default), axis 0 fastest, as { shape, data }. */
+  async getData(box: Box = {}): Promise<{ shape: number[]; data: PixelArray }> {
+    const [blc, trc, inc] = this.box(box);
+    cellSignal()?.throwIfAborted();
+    const data = await this.handle.getSlice(blc, trc, inc);
+    return { shape: blc.map((b, a) => Math.floor((trc[a] - b) / inc[a]) + 1), data };
+  }
+
+  /** One plane: every pixel of the first two axes at `index` along `axis` (default the third). */
+  plane(index: number, axis = 2): Promise<{ shape: number[]; data: PixelArray }> {
+    const blc = this.shape.map(() => 0);
+    const trc = this.shape.map((s) => s - 1);
+    blc[axis] = trc[axis] = index;
+    return this.getData({ blc, trc });
+  }
+
+  /** The default mask over a box (1 = good), or null without one. */
+  async getMask(box: Box = {}): Promise<Uint8Array | null> {
+    return this.handle.getMask(...this.box(box));
+  }
+
+  async putData(data: PixelArray, blc: number[] = this.shape.map(() => 0)): Promise<void> {
+    await this.handle.putSlice(data, blc);
+  }
+
+  /** World coordinates (casacore's units: rad, Hz, ...) of 0-based pixels given per axis. */
+  toWorld(...pixel: ArrayLike<number>[]): Float64Array[] {
+    return this.handle.toWorld(pixel.map((p) => Float64Array.from(p)));
+  }
+  toPixel(...world: ArrayLike<number>[]): Float64Array[] {
+    return this.handle.toPixel(world.map((w) => Float64Array.from(w)));
+  }
+
+  /** imstat: over the image, or the box. */
+  statistics(box?: Pick<Box, "blc" | "trc">): Promise<ImageStatistics> {
+    if (!box) return this.handle.statistics();
+    const [blc, trc] = this.box(box);
+    return this.handle.statistics(blc, trc);
+  }
+
+  /** The pixels as a smoothy Spectrum, Image or Cube (degenerate axes squeezed), with a FITS WCS made from casacore's. */
+  async toProduct(): Promise<Product> {
+    const { data } = await this.getData();
+    const { single, perPlane } = this.beams();
+    const beams: SmoothyBeam[] | undefined = perPlane?.map((b) => ({ bmaj: b.major / 3600, bmin: b.minor / 3600, bpa: b.pa }));
+    const header = fitsHeader(this.coordinates(), this.shape, this.unit, single ?? (perPlane ? perPlane[Math.floor(perPlane.length / 2)] : null));
+    return productOf({ header, data, shape: this.shape, beams, source: this.path });
+  }
+
+  close(): void {
+    this.handle.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const cs = this.coordinates();
+    const axes = cs.coordinates.flatMap((c) => c.pixelAxes.map((p, j) => `${c.names[j]} (${c.type}${c.frame ? ` ${c.frame}` : ""}): ${this.shape[p]}`));
+    const text = `${this.imageType} ${this.path}: ${this.shape.join(" × ")} ${this.dataType}, ${this.unit}\n${axes.join("\n")}`;
+    return { "text/plain": text };
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * casa-bridge: casacore from TypeScript. CASA images (and FITS/MIRIAD through casacore) as smoothy
+ * products, tables and TaQL, MeasurementSet summaries, and measures. casacore's log goes to
+ * `setCasaLogger` (silent by default), never straight to stderr.
+ */
+import { casa } from "./native.js";
+
+export { CasaImage, type Box } from "./image.js";
+export { CasaTable, taql } from "./table.js";
+export { listobs, formatListobs, type Listobs } from "./listobs.js";
+export { convertDirection, convertEpoch, convertFrequency, frequencyToVelocity, velocityToFrequency, observatories, type Frame } from "./measures.js";
+export { fitsCards, fitsHeader } from "./fits-header.js";
+export type { Beam, ColumnData, ColumnDescription, CoordinateJson, CoordinateSystemJson, ImageStatistics } from "./native.js";
+
+/** Sends casacore's log messages to `logger` (priority, origin, message), or silences them (null, the default). */
+export function setCasaLogger(logger: ((priority: string, origin: string, message: string) => void) | null): void {
+  casa().setLogSink(logger);
+}
+
+/** casacore's version, or throws naming the Debian package to install when the addon is missing. */
+export function casacoreVersion(): string {
+  return casa().casacoreVersion;
+}

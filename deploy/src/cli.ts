@@ -1,0 +1,38 @@
+/** `jovial deploy render [--values FILE] [--out DIR] [--chart-dir DIR]`. */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Z2JH_CHART } from "./chart.js";
+import { loadOperatorValues } from "./config.js";
+import { chartValues, renderFiles, writeFiles } from "./render.js";
+import { validateChartValues } from "./validate.js";
+
+export const EXAMPLE_VALUES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "values.example.yaml");
+
+const USAGE = `usage: jovial deploy render [--values FILE] [--out DIR] [--chart-dir DIR]
+
+  --values     the site's values (default: deploy/values.example.yaml; deploy/README.md lists what to set)
+  --out        where to write values.yaml, manifests/ and install.sh (default: ./jovial-deploy)
+  --chart-dir  a folder with the Zero to JupyterHub ${Z2JH_CHART.version} chart's values.yaml and
+               values.schema.yaml: the rendered values are checked against its schema`;
+
+export async function main(_command: string, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== "render") {
+    console.error(USAGE);
+    return sub === "--help" || sub === "-h" ? 0 : 2;
+  }
+  const { values: flags } = parseArgs({
+    args: rest,
+    options: { values: { type: "string" }, out: { type: "string" }, "chart-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const values = loadOperatorValues(flags.values ?? EXAMPLE_VALUES);
+  if (flags["chart-dir"]) validateChartValues(chartValues(values), flags["chart-dir"]);
+  const written = writeFiles(renderFiles(values), flags.out ?? "jovial-deploy");
+  console.log(written.join("\n"));
+  return 0;
+}
