@@ -5,7 +5,9 @@ import { parseArgs } from "node:util";
 import { Z2JH_CHART } from "./chart.js";
 import { loadOperatorValues } from "./config.js";
 import { chartValues, renderFiles, writeFiles } from "./render.js";
-import { validateChartValues } from "./validate.js";
+import { stringify } from "yaml";
+import { workerDeployment } from "./manifests/pipeline.js";
+import { validateChartValues, validateManifest } from "./validate.js";
 
 export const EXAMPLE_VALUES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "values.example.yaml");
 
@@ -16,8 +18,33 @@ const USAGE = `usage: jovial deploy render [--values FILE] [--out DIR] [--chart-
   --chart-dir  a folder with the Zero to JupyterHub ${Z2JH_CHART.version} chart's values.yaml and
                values.schema.yaml: the rendered values are checked against its schema`;
 
+const WORKERS_USAGE = `usage: jovial deploy workers --user NAME --uid N --gid N [--groups N,N] --queue QUEUE [--replicas N] [--cpu 2] [--memory 8G] [--values FILE]
+  prints the Deployment of one user's pipeline workers (kubectl apply -f -)`;
+
+function workers(rest: string[]): number {
+  const { values: flags } = parseArgs({
+    args: rest,
+    options: { user: { type: "string" }, uid: { type: "string" }, gid: { type: "string" }, groups: { type: "string" }, queue: { type: "string" }, replicas: { type: "string" }, cpu: { type: "string" }, memory: { type: "string" }, values: { type: "string" } },
+  });
+  for (const required of ["user", "uid", "gid", "queue"] as const) {
+    if (!flags[required]) {
+      console.error(`--${required} is required\n${WORKERS_USAGE}`);
+      return 2;
+    }
+  }
+  const values = loadOperatorValues(flags.values ?? EXAMPLE_VALUES);
+  const deployment = workerDeployment(values.jovial, {
+    user: flags.user!, uid: Number(flags.uid), gid: Number(flags.gid), groups: flags.groups ? flags.groups.split(",").map(Number) : [],
+    queue: flags.queue!, replicas: flags.replicas ? Number(flags.replicas) : undefined, cpu: flags.cpu, memory: flags.memory,
+  });
+  validateManifest(deployment);
+  console.log(stringify(deployment.toJSON()));
+  return 0;
+}
+
 export async function main(_command: string, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === "workers") return workers(rest);
   if (sub !== "render") {
     console.error(USAGE);
     return sub === "--help" || sub === "-h" ? 0 : 2;

@@ -13,6 +13,7 @@ import {
   ConfigError, HUB_DIR, MANIFEST_GROUPS, ValidationError, Z2JH_CHART, chartValues, coalesceWithChartDefaults,
   loadOperatorValues, renderFiles, resolveConfig, validateChartValues, validateManifest, type Values,
 } from "jovial-deploy";
+import { redisManifests, workerDeployment } from "../../deploy/src/manifests/pipeline.ts";
 import { PYTHON, ROOT } from "../helpers/kernel-client.ts";
 import { SHARED, sharedAvailable } from "../helpers/shared.ts";
 
@@ -40,7 +41,7 @@ for (const [variant, example] of Object.entries(EXAMPLES)) {
       validateManifest(m);
       return m.kind;
     });
-    assert.equal(kinds, ["Namespace", "PersistentVolume", "PersistentVolumeClaim", "PersistentVolume", "PersistentVolumeClaim"]);
+    assert.equal(kinds, ["Namespace", "PersistentVolume", "PersistentVolumeClaim", "PersistentVolume", "PersistentVolumeClaim", "Deployment", "Service", "NetworkPolicy"]);
   });
 
   test(`${variant}: the overlay over the chart's values.yaml passes values.schema.yaml`, () => {
@@ -69,6 +70,26 @@ test("the storage: homes read-write, archive read-only, never provisioned, never
   const mounts = values.singleuser.storage.extraVolumeMounts;
   assert.ok(mounts.some((m: any) => m.name === "archive" && m.readOnly === true && m.mountPath === "/archive"));
   assert.is(values.singleuser.storage.static.subPath, "{username}", "each user mounts only their own home");
+});
+
+test("the pipeline: Redis reachable only from user servers and workers; a user's workers run as that user, with their Lustre mounts", () => {
+  const values = loadOperatorValues(path.join(ROOT, EXAMPLES.csi));
+  const [deployment, service, policy] = redisManifests(values.jovial).map((m) => m.toJSON() as Record<string, any>);
+  assert.is(deployment.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation, false);
+  assert.is(service.spec.ports[0].port, 6379);
+  assert.equal(policy.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels), [{ component: "singleuser-server" }, { "jovial.io/pipeline": "worker" }]);
+  const workers = workerDeployment(values.jovial, { user: "alice", uid: 10001, gid: 10001, groups: [20000], queue: "roise", replicas: 6, cpu: "2", memory: "8G" });
+  validateManifest(workers);
+  const pod = (workers.toJSON() as Record<string, any>).spec.template.spec;
+  assert.equal([pod.securityContext.runAsUser, pod.securityContext.runAsGroup, pod.securityContext.supplementalGroups], [10001, 10001, [20000]]);
+  assert.equal(pod.containers[0].command.slice(0, 4), ["jovial", "worker", "--queue", "roise"]);
+  assert.equal(pod.containers[0].securityContext.capabilities.drop, ["ALL"]);
+  assert.equal(pod.containers[0].volumeMounts.map((m: { mountPath: string; subPath?: string; readOnly?: boolean }) => [m.mountPath, m.subPath ?? null, m.readOnly ?? false]), [["/home/alice", "alice", false], [values.jovial.storage.archive.mountPath, null, true], ["/tmp", null, false]]);
+  assert.equal(pod.containers[0].resources.limits, { cpu: "2", memory: "8G" });
+  assert.throws(() => workerDeployment(values.jovial, { user: "root", uid: 0, gid: 0, queue: "q" }), /below 1000 are refused/);
+  const cli = spawnSync(process.execPath, [path.join(ROOT, "bin", "jovial.js"), "deploy", "workers", "--user", "bob", "--uid", "10002", "--gid", "10002", "--queue", "roise"], { encoding: "utf8" });
+  assert.is(cli.status, 0, cli.stderr);
+  assert.is(parse(cli.stdout).spec.template.spec.securityContext.runAsUser, 10002);
 });
 
 test("a manifest Kubernetes would reject is rejected", () => {
@@ -118,7 +139,7 @@ test("jovial deploy render writes values, manifests and install.sh, checked agai
   const args = ["bin/jovial.js", "deploy", "render", "--values", EXAMPLES.hostpath, "--out", out, ...(sharedAvailable("--chart-dir") ? ["--chart-dir", CHART_DIR] : [])];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
   assert.is(r.status, 0, r.stderr);
-  assert.equal(files(out), ["install.sh", "manifests/00-namespace.yaml", "manifests/10-lustre-storage.yaml", "values.yaml"]);
+  assert.equal(files(out), ["install.sh", "manifests/00-namespace.yaml", "manifests/10-lustre-storage.yaml", "manifests/20-pipeline-redis.yaml", "values.yaml"]);
   assert.match(readFileSync(path.join(out, "install.sh"), "utf8"), `--version ${Z2JH_CHART.version}`);
   const bad = spawnSync(process.execPath, ["bin/jovial.js", "deploy", "render", "--values", path.join(ROOT, "package.json")], { cwd: ROOT, encoding: "utf8" });
   assert.is(bad.status, 1);

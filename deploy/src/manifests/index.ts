@@ -5,6 +5,7 @@
  */
 import type { DeployConfig } from "../config.js";
 import { namespaceManifest } from "./namespace.js";
+import { redisManifests } from "./pipeline.js";
 import { storageManifests } from "./storage.js";
 
 /** What every kubernetes-models object offers. */
@@ -25,6 +26,6 @@ export interface ManifestGroup {
 export const MANIFEST_GROUPS: ManifestGroup[] = [
   { file: "00-namespace.yaml", build: (c) => [namespaceManifest(c)] },
   { file: "10-lustre-storage.yaml", build: storageManifests },
-  // 20-pipeline-workers.yaml: the BullMQ/Redis pipeline's Deployments, Services and their
-  // NetworkPolicies (a later issue) go here, as manifests/workers.ts.
+  // The pipeline's queue; its workers are made per user and run by `jovial deploy workers`.
+  { file: "20-pipeline-redis.yaml", build: redisManifests },
 ];
