@@ -79,32 +79,35 @@ void removeIsolated(const Grid& g, const Labels& input, Labels& output,
 
 namespace {
 
-// cupidRCA2's vote over n values in box scan order, read through get(i): the
-// first value to reach `target` votes wins at once (so later values are not
-// even read), otherwise the most frequent, ties going to the value met first.
-template <typename Get>
-inline std::int32_t vote(Get get, int n, int target) {
-  std::int32_t party[27];
-  int votes[27];
-  int np = 0;
-  for (int i = 0; i < n; ++i) {
-    const std::int32_t v = get(i);
-    int ip = 0;
-    while (ip < np && party[ip] != v) ++ip;
-    if (ip == np) {
-      party[np] = v;
-      votes[np++] = 1;
-    } else if (++votes[ip] >= target) {
-      return v;
+// cupidRCA2's vote over the n values of a box in scan order: the first value
+// to reach `target` votes wins at once, otherwise the most frequent, ties
+// going to the value met first. `target` is always more than half of any
+// box that can reach it (14 of 18 or 27, 5 of 6 or 9, 2 of 2 or 3), so the
+// early win only ever goes to a strict majority, which is the most frequent
+// value anyway: the result is the most frequent value, ties going to the
+// value met first. Counted here one distinct value at a time, in order of
+// first appearance, over values already loaded (no dependent loads, no
+// branch per value).
+inline std::int32_t vote(const std::int32_t* v, int n) {
+  std::int32_t winner = v[0];
+  int best = 0, left = n;  // `left`: values not yet counted
+  std::int32_t counted[27];
+  int ncounted = 0;
+  for (int i = 0; i < n && left > best; ++i) {
+    const std::int32_t c = v[i];
+    bool seen = false;
+    for (int k = 0; k < ncounted; ++k) seen |= counted[k] == c;
+    if (seen) continue;
+    counted[ncounted++] = c;
+    int votes = 0;
+    for (int j = i; j < n; ++j) votes += v[j] == c;
+    left -= votes;
+    if (votes > best) {  // strictly more: ties stay with the value met first
+      best = votes;
+      winner = c;
     }
   }
-  int best = 0, winner = 0;
-  for (int ip = 0; ip < np; ++ip)
-    if (votes[ip] > best) {
-      best = votes[ip];
-      winner = ip;
-    }
-  return party[winner];
+  return winner;
 }
 
 // dst = a | b (| c), eight bytes at a time (plain C++: no -O3 needed).
@@ -166,8 +169,6 @@ void nearLabels(const Grid& g, const std::int32_t* in, std::uint8_t* near, std::
 }  // namespace
 
 bool majorityFilter(const Grid& g, const Labels& input, Labels& output) {
-  // A value with this many votes cannot be beaten (CUPID stops counting there).
-  const int target = g.dims[2] > 1 ? 14 : (g.dims[1] > 1 ? 5 : 2);
   output.resize(input.size());
   const std::int32_t* in = input.data();
   std::int32_t* out = output.data();
@@ -201,7 +202,8 @@ bool majorityFilter(const Grid& g, const Labels& input, Labels& output) {
         }
         if (rowInside && x > 0 && x + 1 < g.dims[0]) {
           const std::int32_t* c = in + p;
-          out[p] = vote([c, &off](int i) { return c[off[i]]; }, noff, target);
+          for (int i = 0; i < noff; ++i) v[i] = c[off[i]];
+          out[p] = vote(v, noff);
         } else {
           int n = 0;
           Box bx = boxAround(g, x, y, z);
@@ -210,7 +212,7 @@ bool majorityFilter(const Grid& g, const Labels& input, Labels& output) {
               const std::int32_t* q = in + g.index(bx.lo[0], j, k);
               for (long i = bx.lo[0]; i <= bx.hi[0]; ++i) v[n++] = *q++;
             }
-          out[p] = vote([&v](int i) { return v[i]; }, n, target);
+          out[p] = vote(v, n);
         }
         any = any || out[p] != in[p];
       }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <utility>
 
 #include "cellular.h"
 #include "fellwalker.h"
@@ -64,8 +66,89 @@ std::vector<Step> neighbourSteps(const Grid& g) {
   return steps;
 }
 
+// The steepest-ascent neighbour of pixel iv at (cx, cy, cz) among the pixels
+// whose state is >= 0 (gradient (value - h) / distance), first in CUPID's
+// visiting order on ties; iv itself when no usable neighbour is higher (the
+// largest gradient <= 0, or no usable neighbour).
+inline std::size_t bestNeighbour(const double* d, const Grid& g, const std::vector<Step>& steps,
+                                 const std::int32_t* work, std::size_t iv, long cx, long cy, long cz,
+                                 int& stepIndex) {
+  // Only a positive gradient matters (otherwise the walker jumps, wherever
+  // the best neighbour was), so the search starts at 0. A gradient is at most
+  // the difference it comes from (d >= 1), so a difference that does not
+  // beat the best gradient so far needs neither the division nor the state.
+  const double h = d[iv];
+  double maxg = 0.0;
+  std::size_t nv = iv;
+  stepIndex = -1;
+  const bool interior = cx > 0 && cx + 1 < g.dims[0] && (g.ndim < 2 || (cy > 0 && cy + 1 < g.dims[1])) &&
+                        (g.ndim < 3 || (cz > 0 && cz + 1 < g.dims[2]));
+  const int nsteps = static_cast<int>(steps.size());
+  for (int k = 0; k < nsteps; ++k) {
+    const Step& s = steps[k];
+    if (!interior) {
+      long x = cx + s.dx, y = cy + s.dy, z = cz + s.dz;
+      if (x < 0 || x >= g.dims[0] || y < 0 || y >= g.dims[1] || z < 0 || z >= g.dims[2]) continue;
+    }
+    std::size_t q = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(iv) + s.offset);
+    const double diff = d[q] - h;  // NaN for a bad pixel: never greater
+    if (!(diff > maxg) || work[q] < 0) continue;
+    double grad = diff / s.dist;
+    if (grad > maxg) {
+      maxg = grad;
+      nv = q;
+      stepIndex = k;
+    }
+  }
+  return nv;
+}
+
+// The highest state->=0 pixel within +-jump of (cx, cy, cz) (strictly greater
+// wins, so the first in scan order on ties; the centre is part of the box).
+std::size_t jumpTarget(const double* d, const Grid& g, const long jump[3], const std::int32_t* work, std::size_t iv,
+                       long cx, long cy, long cz, const Control& control) {
+  std::size_t nv = iv;
+  double best = -std::numeric_limits<double>::max();
+  long lo[3] = {cx - jump[0], cy - jump[1], cz - jump[2]};
+  long hi[3] = {cx + jump[0], cy + jump[1], cz + jump[2]};
+  for (int i = 0; i < 3; ++i) {
+    lo[i] = std::max(lo[i], 0L);
+    hi[i] = std::min(hi[i], g.dims[i] - 1);
+  }
+  for (long z = lo[2]; z <= hi[2]; ++z) {
+    if (hi[1] - lo[1] > 64) control.check();  // a huge MaxJump makes this slow
+    for (long y = lo[1]; y <= hi[1]; ++y) {
+      const std::size_t q0 = g.index(lo[0], y, z);
+      const long n = hi[0] - lo[0] + 1;
+      // Most rows cannot beat the best so far: check that on the data
+      // alone before looking at which pixels are usable.
+      double rowMax = best;
+      for (long i = 0; i < n; ++i)
+        if (d[q0 + i] > rowMax) rowMax = d[q0 + i];
+      if (rowMax == best) continue;
+      for (long i = 0; i < n; ++i) {
+        std::size_t q = q0 + i;
+        if (work[q] >= 0 && d[q] > best) {
+          best = d[q];
+          nv = q;
+        }
+      }
+    }
+  }
+  return nv;
+}
+
 // §2.2 step 3. `work` holds -1 (unusable) or 0 (unvisited) on entry and -1 or
 // a clump number on exit; returns the number of clumps created.
+//
+// The walks themselves are sequential, but where a walk goes from a pixel
+// depends on the states only through which pixels are still usable, and
+// states only ever go from usable to unusable (0 to -1) or stay usable. So
+// the steepest neighbour and the jump target are first found for every
+// usable pixel on the initial states, on both threads; during the walks a
+// precomputed answer stands whenever the pixel it names is still usable (it
+// is then also the first best among the remaining usable pixels), and is
+// searched for again otherwise.
 int walk(const Array& a, const Grid& g, const Params& p, double rms, Labels& work,
          const Control& control) {
   const double* d = a.data.data();
@@ -73,6 +156,43 @@ int walk(const Array& a, const Grid& g, const Params& p, double rms, Labels& wor
   const std::vector<Step> steps = neighbourSteps(g);
   long jump[3];
   for (int i = 0; i < 3; ++i) jump[i] = i < g.ndim ? std::min<long>(p.maxJump, g.dims[i]) : 0;
+
+  // next[p]: the step towards the steepest neighbour, or kPeak at a local
+  // maximum (the jump target is then in `jumps`, sorted by pixel).
+  constexpr std::uint8_t kPeak = 255;
+  std::unique_ptr<std::uint8_t[]> next(new std::uint8_t[g.size]);
+  std::vector<std::pair<std::size_t, std::size_t>> jumpParts[2];
+  {
+    const std::int32_t* w = work.data();
+    detail::parallelFor(g.size, [&](std::size_t begin, std::size_t end) {
+      auto& jumps = jumpParts[begin == 0 ? 0 : 1];  // parallelFor splits in two halves
+      long x, y, z;
+      g.coords(begin, x, y, z);
+      for (std::size_t q = begin; q < end; ++q) {
+        if (w[q] == 0) {
+          int k;
+          std::size_t nv = bestNeighbour(d, g, steps, w, q, x, y, z, k);
+          if (nv == q) {
+            next[q] = kPeak;
+            jumps.emplace_back(q, jumpTarget(d, g, jump, w, q, x, y, z, control));
+          } else {
+            next[q] = static_cast<std::uint8_t>(k);
+          }
+        }
+        if (++x == g.dims[0]) {
+          x = 0;
+          if (++y == g.dims[1]) {
+            y = 0;
+            ++z;
+          }
+        }
+      }
+    });
+  }
+  std::vector<std::pair<std::size_t, std::size_t>>& jumps = jumpParts[0];
+  jumps.insert(jumps.end(), jumpParts[1].begin(), jumpParts[1].end());
+  jumpParts[1] = {};
+  control.check();
 
   int clumps = 0;
   std::vector<std::size_t> route;
@@ -82,8 +202,6 @@ int walk(const Array& a, const Grid& g, const Params& p, double rms, Labels& wor
     if (work[start] != 0) continue;
     route.assign(1, start);
     std::size_t iv = start;
-    long cx, cy, cz;
-    g.coords(start, cx, cy, cz);
     std::size_t nflat = 0;
     int iflat = 0;
     double flat[3] = {0, 0, 0};
@@ -105,59 +223,25 @@ int walk(const Array& a, const Grid& g, const Params& p, double rms, Labels& wor
         if (iflat == 3) iflat = 0;
       }
 
-      double maxg = -std::numeric_limits<double>::max();
-      std::size_t nv = iv;
-      long nx = cx, ny = cy, nz = cz;
-      const bool interior = cx > 0 && cx + 1 < g.dims[0] && (g.ndim < 2 || (cy > 0 && cy + 1 < g.dims[1])) &&
-                            (g.ndim < 3 || (cz > 0 && cz + 1 < g.dims[2]));
-      for (const Step& s : steps) {
-        if (!interior) {
-          long x = cx + s.dx, y = cy + s.dy, z = cz + s.dz;
-          if (x < 0 || x >= g.dims[0] || y < 0 || y >= g.dims[1] || z < 0 || z >= g.dims[2]) continue;
+      std::size_t nv;
+      const std::uint8_t k = next[iv];
+      if (k != kPeak) {
+        nv = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(iv) + steps[k].offset);
+        if (work[nv] < 0) {
+          long cx, cy, cz;
+          g.coords(iv, cx, cy, cz);
+          int ignored;
+          nv = bestNeighbour(d, g, steps, work.data(), iv, cx, cy, cz, ignored);
+          if (nv == iv) nv = jumpTarget(d, g, jump, work.data(), iv, cx, cy, cz, control);
         }
-        std::size_t q = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(iv) + s.offset);
-        if (work[q] < 0) continue;
-        double grad = (d[q] - h) / s.dist;
-        if (grad > maxg) {
-          maxg = grad;
-          nv = q;
-          nx = cx + s.dx;
-          ny = cy + s.dy;
-          nz = cz + s.dz;
-        }
-      }
-
-      if (maxg <= 0) {
+      } else {
         // A local maximum may be a noise spike: look further for a higher pixel.
-        double best = -std::numeric_limits<double>::max();
-        long lo[3] = {cx - jump[0], cy - jump[1], cz - jump[2]};
-        long hi[3] = {cx + jump[0], cy + jump[1], cz + jump[2]};
-        for (int i = 0; i < 3; ++i) {
-          lo[i] = std::max(lo[i], 0L);
-          hi[i] = std::min(hi[i], g.dims[i] - 1);
-        }
-        for (long z = lo[2]; z <= hi[2]; ++z) {
-          if (hi[1] - lo[1] > 64) control.check();  // a huge MaxJump makes this slow
-          for (long y = lo[1]; y <= hi[1]; ++y) {
-            const std::size_t q0 = g.index(lo[0], y, z);
-            const long n = hi[0] - lo[0] + 1;
-            // Most rows cannot beat the best so far: check that on the data
-            // alone before looking at which pixels are usable.
-            double rowMax = best;
-            for (long i = 0; i < n; ++i)
-              if (d[q0 + i] > rowMax) rowMax = d[q0 + i];
-            if (rowMax == best) continue;
-            for (long i = 0; i < n; ++i) {
-              std::size_t q = q0 + i;
-              if (work[q] >= 0 && d[q] > best) {
-                best = d[q];
-                nv = q;
-                nx = lo[0] + i;
-                ny = y;
-                nz = z;
-              }
-            }
-          }
+        auto it = std::lower_bound(jumps.begin(), jumps.end(), std::make_pair(iv, std::size_t(0)));
+        nv = it->second;
+        if (work[nv] < 0) {
+          long cx, cy, cz;
+          g.coords(iv, cx, cy, cz);
+          nv = jumpTarget(d, g, jump, work.data(), iv, cx, cy, cz, control);
         }
       }
 
@@ -173,9 +257,6 @@ int walk(const Array& a, const Grid& g, const Params& p, double rms, Labels& wor
         clump = work[nv];
       } else {
         iv = nv;
-        cx = nx;
-        cy = ny;
-        cz = nz;
         route.push_back(nv);
       }
     }
