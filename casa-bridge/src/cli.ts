@@ -18,7 +18,12 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x), 2);
+/** JSON with typed arrays as arrays and 64-bit integers as numbers while exact (strings beyond 2^53). */
+const json = (v: unknown) => JSON.stringify(v, (_, x) => {
+  if (typeof x === "bigint") return x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
+  if (x instanceof BigInt64Array || x instanceof BigUint64Array) return Array.from(x, (b) => (b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString()));
+  return ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x;
+}, 2);
 
 /** A CASA image is a folder with table.info saying so; anything else casacore opens as a table. */
 function isImage(p: string): boolean {

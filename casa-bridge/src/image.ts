@@ -95,8 +95,9 @@ export class CasaImage {
     return this.handle.getMask(...this.box(box));
   }
 
-  async putData(data: PixelArray, blc: number[] = this.shape.map(() => 0)): Promise<void> {
-    await this.handle.putSlice(data, blc);
+  /** Writes a box of pixels at `blc` (default: the whole image); `shape` defaults to the rest of the image from blc. */
+  async putData(data: PixelArray, blc: number[] = this.shape.map(() => 0), shape?: number[]): Promise<void> {
+    await this.handle.putSlice(data, blc, shape);
   }
 
   /** World coordinates (casacore's units: rad, Hz, ...) of 0-based pixels given per axis. */

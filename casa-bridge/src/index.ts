@@ -21,3 +21,13 @@ export function setCasaLogger(logger: ((priority: string, origin: string, messag
 export function casacoreVersion(): string {
   return casa().casacoreVersion;
 }
+
+/** A FITS image to a CASA image, with casacore's own converter (ImageFITSConverter). */
+export function imageFromFits(fits: string, image: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  return casa().imageFromFits(fits, image, options);
+}
+
+/** A CASA image to FITS, with casacore's own converter. */
+export function imageToFits(image: string, fits: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  return casa().imageToFits(image, fits, options);
+}

@@ -23,7 +23,7 @@ const STOKES = ["Undefined", "I", "Q", "U", "V", "RR", "RL", "LR", "LL", "XX", "
 const numbers = (c: ColumnData) => Array.from(c.values as ArrayLike<number>, Number);
 const strings = (c: ColumnData) => c.values as string[];
 /** MJD seconds (an MS's TIME) as ISO 8601 UTC. */
-const iso = (seconds: number) => new Date((seconds / 86400 - 40587) * 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
+const iso = (seconds: number) => new Date(Math.round(seconds - 40587 * 86400) * 1000).toISOString().replace(/\.\d+Z$/, "Z");
 
 function sexagesimal(deg: number, hours: boolean): string {
   const sign = deg < 0 ? "-" : hours ? "" : "+";

@@ -91,8 +91,8 @@ export interface ImageHandle {
   toPixel(world: Float64Array[]): Float64Array[];
   /** imstat over the image, or over the box [blc, trc]; masked pixels excluded. */
   statistics(blc?: number[], trc?: number[]): Promise<ImageStatistics>;
-  /** Writes pixels at blc (writable images, i.e. ones made by createImage). */
-  putSlice(data: PixelArray, blc: number[]): Promise<void>;
+  /** Writes pixels at blc, a box of `shape` (default: from blc to the image's end); writable images (made by createImage) only. */
+  putSlice(data: PixelArray, blc: number[], shape?: number[]): Promise<void>;
   close(): void;
 }
 

@@ -86,6 +86,19 @@ test("03-clumps.ipynb finds the Orion KL clumps with FellWalker and ClumpFind an
   if (sharedAvailable("03-clumps with the real data")) assert.match(text, /RA_cen/);
 });
 
+test("04-casa.ipynb opens a CASA image as a smoothy cube, lists a MeasurementSet, runs TaQL and converts measures", () => {
+  const result = runs.get("04-casa.ipynb") ?? run("04-casa.ipynb");
+  const text = JSON.stringify(result.cells.flatMap((c) => c.outputs));
+  assert.match(text, /casacore 3\.\d/);
+  assert.match(text, /PagedImage/);
+  assert.match(text, /Frequency \(spectral LSRK\)/);
+  assert.match(text, /npts: \d+/);
+  assert.match(text, /clumps \(fellwalker/);
+  assert.match(text, /Scans: 5/);
+  assert.match(text, /rowsPerScan: \[ 36, 36, 36, 36, 36 \]/);
+  assert.match(text, /galactic: \[ '209\.01\d+', '-19\.38\d+' \]/);
+});
+
 test("05-pipeline.ipynb runs RoISE over a generated archive with distribute(), draws the paper's two figures and resumes from its results", () => {
   const result = runs.get("05-pipeline.ipynb") ?? run("05-pipeline.ipynb");
   const text = JSON.stringify(result.cells.flatMap((c) => c.outputs));

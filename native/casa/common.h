@@ -1,0 +1,49 @@
+// Shared pieces of the casacore binding (addon jovial_casa). Each area registers its functions from
+// its own file: images.cc and measures.cc, tables.cc (tables and TaQL), logging.cc.
+// The JavaScript-facing contract is casa-bridge/src/native.ts: keep both in step.
+#pragma once
+
+#include <napi.h>
+
+#include <casacore/casa/Containers/RecordInterface.h>
+
+#include <mutex>
+#include <string>
+
+namespace jovialcasa {
+
+// casacore is not thread-safe on one table (concurrent reads of one image crashed here): every use
+// of a table or image, from the main thread or a worker, holds the mutex of its path. TaQL can touch
+// any table, so it holds a global one too.
+std::mutex& tableMutex(const std::string& path);
+std::mutex& taqlMutex();
+
+// For a TaQL command (call with taqlMutex() held, and never while holding a table mutex): locks every
+// table mutex (in address order, the order any holder of several must use), and makes a path seen for
+// the first time wait until unlockAllTables(), since the command may open any table.
+void lockAllTables();
+void unlockAllTables();
+
+// A casacore Record (table keywords, image misc info) as a plain JavaScript object: scalars, strings,
+// arrays as plain arrays (with their shape when more than 1-D), sub-records as objects.
+Napi::Value recordToJs(Napi::Env env, const casacore::RecordInterface& record);
+
+// Runs `body`, turning casacore's AipsError (and any std::exception) into a JavaScript Error whose
+// message starts with `context` (a path or a query).
+template <typename F>
+auto guarded(Napi::Env env, const std::string& context, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, context + ": " + e.what());
+  }
+}
+
+void initLogging(Napi::Env env, Napi::Object exports);
+void initImages(Napi::Env env, Napi::Object exports);
+void initTables(Napi::Env env, Napi::Object exports);
+void initMeasures(Napi::Env env, Napi::Object exports);
+
+}  // namespace jovialcasa
