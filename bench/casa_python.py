@@ -18,7 +18,7 @@ if mode == "make":
     for k in range(0, 256, 32):
         im.putdata(rng.standard_normal((32, 512, 512), dtype=np.float32), blc=[k, 0, 0])
     del im
-    desc = pt.maketabdesc([pt.makescacoldes("VALUE", 0.0), pt.makescacoldes("GROUP", 0)])
+    desc = pt.maketabdesc([pt.makescacoldesc("VALUE", 0.0), pt.makescacoldesc("GROUP", 0)])
     t = pt.table(table_path, desc, nrow=1_000_000, ack=False)
     t.putcol("VALUE", rng.standard_normal(1_000_000))
     t.putcol("GROUP", (np.arange(1_000_000) % 100).astype(np.int32))
