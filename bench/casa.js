@@ -39,12 +39,13 @@ try {
   image.close();
   const table = CasaTable.open(tablePath);
   ours.column_s = await median(() => table.getColumn("VALUE"), 7);
-  table.close();
+  // Kept open through the TaQL loop, as the python side keeps its table: casacore then reuses it.
   ours.taql_s = await median(async () => {
     const t = await taql(`SELECT VALUE FROM '${tablePath}' WHERE GROUP < 50`);
     await t.getColumn("VALUE");
     t.close();
   }, 5);
+  table.close();
   log("python-casacore's side");
   const theirs = python("time");
   const rows = [
