@@ -44,7 +44,7 @@ try {
   redis = spawn("/usr/bin/redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
   await new Promise((r) => setTimeout(r, 500));
   const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 2; i++) workers.push(spawn(process.execPath, [path.join(root, "bin", "jovial.js"), "worker", "--queue", "bench", "--redis", url], { stdio: "ignore" }));
+  for (let i = 0; i < 2; i++) workers.push(spawn(process.execPath, [path.join(root, "bin", "jovial.js"), "worker", "--queue", "bench", "--redis", url, "--allow", path.join(root, "test", "fixtures")], { stdio: "ignore" }));
   await new Promise((r) => setTimeout(r, 1500));
   log("redis, 2 workers, RoISE");
   const viaRedis = await seconds(() => distribute(files, roiseTask, { redis: url, queue: "bench" }).done);
@@ -53,7 +53,7 @@ try {
   const trivial = Array.from({ length: 500 }, (_, n) => ({ n, ms: 0 }));
   log("queue overhead: 500 trivial tasks");
   const localTrivial = await seconds(() => distribute(trivial, trivialTask, { workers: 2 }).done);
-  const redisTrivial = await seconds(() => distribute(trivial, trivialTask, { redis: url, queue: "trivial" }).done);
+  const redisTrivial = await seconds(() => distribute(trivial, trivialTask, { redis: url, queue: "bench" }).done);
   for (const w of workers) w.kill("SIGTERM");
 
   const perCube2 = two / N;

@@ -99,20 +99,22 @@ export async function listobs(ms: string): Promise<Listobs> {
   const [gscan, gfield, gdd, gt0, gt1, gn] = await Promise.all(["SCAN_NUMBER", "FIELD_ID", "DATA_DESC_ID", "T0", "T1", "N"].map((c) => grouped.getColumn(c)));
   grouped.close();
   const scans = new Map<string, Listobs["scans"][number]>();
-  numbers(gscan).forEach((scan, i) => {
-    const fieldId = numbers(gfield)[i];
+  const [scanNo, fieldNo, ddNo, t0s, t1s, counts] = [gscan, gfield, gdd, gt0, gt1, gn].map(numbers);
+  scanNo.forEach((scan, i) => {
+    const fieldId = fieldNo[i];
     const key = `${scan}/${fieldId}`;
-    const t0 = numbers(gt0)[i], t1 = numbers(gt1)[i];
+    const t0 = t0s[i], t1 = t1s[i];
     const s = scans.get(key) ?? { scan, fieldId, field: fields[fieldId]?.name ?? "", start: iso(t0), end: iso(t1), startMjd: t0 / 86400, endMjd: t1 / 86400, nrows: 0, spws: [] };
     if (t0 / 86400 < s.startMjd) (s.startMjd = t0 / 86400), (s.start = iso(t0));
     if (t1 / 86400 > s.endMjd) (s.endMjd = t1 / 86400), (s.end = iso(t1));
-    s.nrows += numbers(gn)[i];
-    const spwId = numbers(ddSpw)[numbers(gdd)[i]];
+    s.nrows += counts[i];
+    const spwId = numbers(ddSpw)[ddNo[i]];
     if (!s.spws.includes(spwId)) s.spws.push(spwId);
     scans.set(key, s);
   });
   const scanList = [...scans.values()].sort((a, b) => a.startMjd - b.startMjd || a.scan - b.scan);
-  const start = Math.min(...scanList.map((s) => s.startMjd)), end = Math.max(...scanList.map((s) => s.endMjd));
+  if (scanList.length === 0) throw new Error(`${ms}: the MeasurementSet has no rows to summarise`);
+  const start = scanList.reduce((t, s) => Math.min(t, s.startMjd), Infinity), end = scanList.reduce((t, s) => Math.max(t, s.endMjd), -Infinity);
   return {
     ms, nrows,
     observation: { telescope: strings(telescope)[0] ?? "", observer: strings(observer)[0] ?? "", project: strings(project)[0] ?? "", start: iso(start * 86400), end: iso(end * 86400), startMjd: start, endMjd: end },

@@ -36,7 +36,8 @@ export async function findClumps(input: Input, options: FindClumpsOptions): Prom
   const velax = input instanceof Cube && input.spectralAxis >= 0 ? input.spectralAxis : -1;
   const signal = options.signal ?? cellSignal();
   signal?.throwIfAborted();
-  const bar = progress(`${method} on ${product?.source ?? "the data"}`, 1000, undefined);
+  // The bar does not cancel (it would throw inside the native callback): the signal cancels the job below.
+  const bar = progress(`${method} on ${product?.source ?? "the data"}`, 1000, null);
   const job = cupid().findClumps(data, input.shape, { method, config: parseConfig(options.config), rms: options.rms, deconv: options.deconv, backoff: options.backoff, velax }, (fraction) => bar.update(fraction * 1000));
   const cancel = () => job.cancel();
   signal?.addEventListener("abort", cancel, { once: true });

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -155,7 +156,9 @@ struct Mapping {
   void* data;
   size_t length;
 };
+// Shared by every thread that loads the addon (the kernel's interpreter, pipeline threads): locked.
 std::vector<Mapping> pool;
+std::mutex poolMutex;
 constexpr size_t kPoolLimit = size_t(2) << 30;
 
 size_t pooled() {
@@ -166,6 +169,7 @@ size_t pooled() {
 
 void release(Napi::Env env, void* data, size_t* length) {
   Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*length));
+  std::lock_guard<std::mutex> lock(poolMutex);
   if (pooled() + *length <= kPoolLimit) {
     pool.push_back({data, *length});
   } else {
@@ -183,6 +187,7 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
   if (!(requested > 0) || requested > 1.0e15) throw Napi::RangeError::New(env, "allocate: bytes must be positive");
   size_t length = static_cast<size_t>(requested);
   void* p = nullptr;
+  std::unique_lock<std::mutex> lock(poolMutex);
   for (auto it = pool.begin(); it != pool.end(); ++it) {
     if (it->length == length) {
       p = it->data;
@@ -198,6 +203,7 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
     if (p == MAP_FAILED) throw Napi::Error::New(env, std::string("allocate: cannot map ") + std::to_string(length) + " bytes: " + std::strerror(errno));
     madvise(p, length, MADV_HUGEPAGE);
   }
+  lock.unlock();
   Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(length));
   return Napi::ArrayBuffer::New(env, p, length, release, new size_t(length));
 }

@@ -34,7 +34,8 @@ export function checkCancelled(signal: AbortSignal | undefined = cellSignal()): 
   signal?.throwIfAborted();
 }
 
-export function progress(label: string, total: number, signal: AbortSignal | undefined = cellSignal()): Progress {
+/** `signal`: the work's cancellation (default: the running cell's); null when the caller cancels by other means. */
+export function progress(label: string, total: number, signal: AbortSignal | null | undefined = cellSignal()): Progress {
   const started = Date.now();
   let last = 0;
   let shown: { update(value: unknown): Promise<void> } | undefined;

@@ -56,6 +56,16 @@ test("results are written as they complete; a run started again skips what is do
   assert.is(new Set(keys).size, 10);
 });
 
+test("on resume, failures are tried again and successes are not", async () => {
+  const results = path.join(dir, "retry.jsonl");
+  const inputs = [{ n: 12 }, { n: 13 }];
+  await distribute(inputs, TASK, { workers: 1, results, backoff: 1 }).done;
+  const again = await distribute(inputs, TASK, { workers: 1, results, backoff: 1 }).done;
+  const lines = readFileSync(results, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { key: string; ok: boolean });
+  assert.equal(lines.map((l) => [JSON.parse(l.key).n, l.ok]), [[12, true], [13, false], [13, false]], "13 ran again, 12 did not");
+  assert.is(again.length, 2);
+});
+
 test("a task module that does not load is an error naming it", async () => {
   const broken = path.join(dir, "broken.mjs");
   writeFileSync(broken, "export const nothing = 1;\n");

@@ -19,7 +19,7 @@ let redis: RedisServer;
 const workers: ChildProcess[] = [];
 
 function startWorker(queue: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "jovial.js"), "worker", "--queue", queue, "--redis", redis.url, "--lock-duration", "2000"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "jovial.js"), "worker", "--queue", queue, "--redis", redis.url, "--lock-duration", "2000", "--allow", path.join(ROOT, "test", "fixtures")], { stdio: ["ignore", "ignore", "pipe"] });
   workers.push(child);
   return child;
 }
@@ -54,6 +54,18 @@ test("three workers: every input once in the results, the failure recorded, the 
   const local = await distribute(inputs, TASK, { workers: 2, backoff: 10 }).done;
   const sorted = (rows: Array<Record<string, unknown>>) => rows.map((r) => JSON.stringify(r)).sort();
   assert.equal(sorted(run.rows()), sorted(local.filter((r) => r.ok).flatMap((r) => [{ input: r.key, ...(r.value as object) }])));
+  await stopWorkers();
+});
+
+test("a worker runs only task modules under its allowed folders: a job naming other code fails, the run goes on", async () => {
+  startWorker("guarded");
+  const run = distribute([{ n: 1 }], "data:text/javascript,export default () => 'owned'", { redis: redis.url, queue: "guarded", backoff: 10 });
+  const [result] = await run.done;
+  assert.is(result.ok, false);
+  assert.match(result.error?.message ?? "", /only file: modules run on workers/);
+  const outside = distribute([{ n: 2 }], path.join(os.tmpdir(), "nowhere-task.mjs").replace(/^/, "file://"), { redis: redis.url, queue: "guarded", backoff: 10 });
+  const [refused] = await outside.done;
+  assert.match(refused.error?.message ?? "", /outside the folders this worker runs tasks from/);
   await stopWorkers();
 });
 

@@ -206,8 +206,9 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
   const readers = length >= CHUNK_BYTES ? 4 : PARALLEL_READS;
   let next = 0;
   let done = 0;
+  let stopped = false;
   const reader = async () => {
-    while (next < batches.length) {
+    while (next < batches.length && !stopped) {
       signal?.throwIfAborted();
       const group = batches[next++];
       if (native) {
@@ -223,7 +224,14 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
       bar.update((done += group.length));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(readers, batches.length) }, reader));
+  // On a failure or an abort the other readers stop, and all are awaited before the error goes up:
+  // no read may still be writing into the buffer (a caller's, with { into }) once this returns.
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(readers, batches.length) }, () => reader().catch((e) => {
+    stopped = true;
+    throw e;
+  })));
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (failure) throw failure.reason;
   if (!native) swap(bytes, width);
   bar.finish();
   return { shape: outShape, data: physical(rawValues(bytes, s.bitpix), s) };

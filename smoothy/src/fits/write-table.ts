@@ -52,7 +52,7 @@ function field(name: string, input: ColumnInput, rows: number | undefined): Fiel
   if (rows !== undefined && count !== rows) throw new RangeError(`column ${name} has ${count} rows, the table ${rows}`);
   if (Array.isArray(values) && typeof values[0] === "string") {
     const strings = values as string[];
-    const width = Math.max(1, ...strings.map((v) => Buffer.byteLength(v, "latin1")));
+    const width = widest(strings, (v) => Buffer.byteLength(v, "latin1"));
     return { name, code: "A", repeat: width, width, unit: spec.unit, write: (out, at, row) => out.write(strings[row].padEnd(width), at, width, "latin1") };
   }
   if (Array.isArray(values) && (values.length === 0 || typeof values[0] === "boolean")) {
@@ -64,6 +64,13 @@ function field(name: string, input: ColumnInput, rows: number | undefined): Fiel
   const [, code, size, tzero] = kind;
   const typed = values as ArrayLike<number | bigint>;
   return { name, code, repeat, width: size * repeat, tzero, unit: spec.unit, write: (out, at, row) => { for (let k = 0; k < repeat; k++) put(out, at + k * size, code, tzero, typed[row * repeat + k]); } };
+}
+
+/** The largest `size` over `items` (a loop: spreading a million rows into Math.max overflows the stack). */
+function widest<T>(items: ArrayLike<T>, size: (item: T) => number, least = 1): number {
+  let w = least;
+  for (let i = 0; i < items.length; i++) w = Math.max(w, size(items[i]));
+  return w;
 }
 
 /** Big-endian bytes of one stored value (the unsigned conventions store value − TZERO). */
@@ -90,7 +97,7 @@ function variableField(name: string, arrays: NumericArray[], unit: string | unde
   });
   const total = heap.reduce((n, b) => n + b.length, 0);
   const wide = total >= 2 ** 31;
-  const maxLength = Math.max(0, ...arrays.map((a) => a.length));
+  const maxLength = widest(arrays, (a) => a.length, 0);
   const offsets: number[] = [];
   heap.reduce((at, b) => (offsets.push(at), at + b.length), 0);
   const f: Field = {
@@ -127,7 +134,7 @@ function asciiField(name: string, input: ColumnInput): AsciiField {
   const values = spec.values as ArrayLike<unknown>;
   if (Array.isArray(values) && typeof values[0] === "string") {
     const strings = values as string[];
-    const width = Math.max(1, ...strings.map((v) => Buffer.byteLength(v, "latin1")));
+    const width = widest(strings, (v) => Buffer.byteLength(v, "latin1"));
     return { name, tform: `A${width}`, width, unit: spec.unit, text: (row) => strings[row].padEnd(width) };
   }
   if (values instanceof Float64Array || values instanceof Float32Array) {
@@ -137,7 +144,7 @@ function asciiField(name: string, input: ColumnInput): AsciiField {
   }
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     const numbers = values as unknown as ArrayLike<number | bigint>;
-    const width = Math.max(1, ...Array.from(numbers, (v) => String(v).length));
+    const width = widest(Array.from(numbers), (v) => String(v).length);
     return { name, tform: `I${width}`, width, unit: spec.unit, text: (row) => String(numbers[row]).padStart(width) };
   }
   throw new TypeError(`column ${name}: an ASCII table holds strings, floats and integers only (FITS has no logical or array fields there)`);

@@ -22,7 +22,7 @@ export interface DistributeOptions<I> {
   redis?: string;
   /** The BullMQ queue's name (default "jovial"). */
   queue?: string;
-  /** A JSON-lines file the results are appended to as they complete; inputs already in it are skipped. */
+  /** A JSON-lines file the results are appended to as they complete; inputs that succeeded in it are skipped. */
   results?: string;
   /** Tries per input (default 3), with exponential backoff from `backoff` ms (default 200). */
   attempts?: number;
@@ -86,6 +86,13 @@ export class Run<I, R> implements AsyncIterable<TaskResult<I, R>> {
   }
 }
 
+/** Half the memory this process may still use: the container's limit when there is one (a notebook pod), else the machine's free memory. */
+function defaultBudget(): number {
+  const limit = (process as { constrainedMemory?: () => number }).constrainedMemory?.() ?? 0;
+  const free = limit > 0 && limit < Number.MAX_SAFE_INTEGER ? Math.min(os.freemem(), limit - process.memoryUsage.rss()) : os.freemem();
+  return Math.max(0, free) / 2;
+}
+
 function defaultSize(input: unknown): number {
   if (typeof input !== "string") return 0;
   try {
@@ -98,8 +105,10 @@ function defaultSize(input: unknown): number {
 export function distribute<I, R = unknown>(inputs: Iterable<I>, task: string | URL, options: DistributeOptions<I> = {}): Run<I, R> {
   const url = taskUrl(task);
   const signal = options.signal ?? cellSignal();
+  signal?.throwIfAborted();
   const log = options.results ? new ResultsLog(options.results) : undefined;
-  const previous = log?.read() ?? new Map<string, TaskResult>();
+  // Only successes are kept: a failure (a corrupt file, a thread out of memory) is tried again on resume.
+  const previous = new Map([...(log?.read() ?? new Map<string, TaskResult>())].filter(([, r]) => r.ok));
   const all = [...inputs];
   const seen = new Set<string>();
   const tasks: PoolTask[] = [];
@@ -120,7 +129,7 @@ export function distribute<I, R = unknown>(inputs: Iterable<I>, task: string | U
     };
     const common = { task: url, attempts: options.attempts ?? 3, backoff: options.backoff ?? 200, signal };
     if (options.redis) await runRedis(tasks, { ...common, redis: options.redis, queue: options.queue ?? "jovial" }, record);
-    else await runLocal(tasks, { ...common, workers: options.workers ?? os.availableParallelism(), memoryBudget: options.memoryBudget ?? os.freemem() / 2 }, record);
+    else await runLocal(tasks, { ...common, workers: options.workers ?? os.availableParallelism(), memoryBudget: options.memoryBudget ?? defaultBudget() }, record);
     bar.finish();
   });
 }

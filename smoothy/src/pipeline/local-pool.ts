@@ -53,6 +53,9 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
   const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
   let remaining = tasks.length;
   if (remaining === 0) return;
+  options.signal?.throwIfAborted();
+  // Set once the run is over (done, failed or aborted): exits of the threads we terminate are not losses.
+  let closed = false;
   const execArgv = execArgvFor(options.task);
 
   const spawn = (): Slot => {
@@ -61,6 +64,7 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
     const slot: Slot = { worker, ready: new Promise<void>((r) => (markReady = r)) };
     worker.on("message", (m: { ready?: boolean; id?: number; ok?: boolean; value?: unknown; error?: { name: string; message: string }; seconds?: number }) => {
       if (m.ready) return markReady();
+      if (closed) return;
       const busy = slot.busy;
       if (!busy || busy.id !== m.id) return;
       slot.busy = undefined;
@@ -69,19 +73,34 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
         retry(busy.task);
       } else {
         remaining--;
-        emit({ key: busy.task.key, input: busy.task.input, ok: Boolean(m.ok), value: m.value, error: m.error, attempts: busy.task.attempts + 1, worker: "local", seconds: m.seconds ?? 0 });
+        record({ key: busy.task.key, input: busy.task.input, ok: Boolean(m.ok), value: m.value, error: m.error, attempts: busy.task.attempts + 1, worker: "local", seconds: m.seconds ?? 0 });
       }
       schedule();
     });
-    // A thread that dies (a task module that failed to load, an abort in native code) loses its task.
+    // A thread that dies (a task module that failed to load, process.exit() in a task, an abort in
+    // native code) loses its task.
     worker.on("error", (e) => lost(slot, e));
-    worker.on("exit", (code) => code !== 0 && lost(slot, new Error(`worker thread exited with code ${code}`)));
+    worker.on("exit", (code) => lost(slot, new Error(`worker thread exited with code ${code}`)));
     return slot;
+  };
+
+  /** Hands a result on; a failure there (the results file cannot be written) ends the run. */
+  const record = (r: TaskResult) => {
+    try {
+      emit(r);
+    } catch (e) {
+      stop(e);
+    }
+  };
+
+  const stop = (e: unknown) => {
+    closed = true;
+    fail(e);
   };
 
   const lost = (slot: Slot, error: Error) => {
     const i = slots.indexOf(slot);
-    if (i < 0) return;
+    if (i < 0 || closed) return;
     slots.splice(i, 1);
     const busy = slot.busy;
     if (busy) {
@@ -89,12 +108,13 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
       if (busy.task.attempts + 1 < options.attempts) retry(busy.task);
       else {
         remaining--;
-        emit({ key: busy.task.key, input: busy.task.input, ok: false, error: { name: error.name, message: error.message }, attempts: busy.task.attempts + 1, worker: "local", seconds: 0 });
+        record({ key: busy.task.key, input: busy.task.input, ok: false, error: { name: error.name, message: error.message }, attempts: busy.task.attempts + 1, worker: "local", seconds: 0 });
       }
     } else if (slots.length === 0 && /did not load|exports no default/.test(error.message)) {
       // The module itself is broken: every task would fail the same way.
-      return fail(error);
+      return stop(error);
     }
+    if (closed) return;
     if (remaining === 0) return finish();
     slots.push(spawn());
     schedule();
@@ -103,17 +123,18 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
   const retry = (task: PoolTask) => {
     const delay = options.backoff * 2 ** task.attempts;
     setTimeout(() => {
+      if (closed) return;
       pending.unshift({ ...task, attempts: task.attempts + 1 });
       schedule();
     }, delay);
   };
 
   const schedule = () => {
-    if (options.signal?.aborted) return;
+    if (closed || options.signal?.aborted) return;
     if (remaining === 0) return finish();
     for (const slot of slots) {
       if (slot.busy || pending.length === 0) continue;
-      const nothingRunning = inFlightBytes === 0;
+      const nothingRunning = slots.every((s) => !s.busy);
       const index = pending.findIndex((t) => nothingRunning || inFlightBytes + t.size <= options.memoryBudget);
       if (index < 0) return;
       const [task] = pending.splice(index, 1);
@@ -124,13 +145,14 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
     }
   };
 
-  const abort = () => fail(options.signal!.reason);
+  const abort = () => stop(options.signal!.reason);
   options.signal?.addEventListener("abort", abort, { once: true });
   for (let i = 0; i < Math.max(1, Math.min(options.workers, tasks.length)); i++) slots.push(spawn());
   schedule();
   try {
     await finished;
   } finally {
+    closed = true;
     options.signal?.removeEventListener("abort", abort);
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

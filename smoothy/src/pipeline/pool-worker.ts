@@ -10,6 +10,8 @@ parentPort!.on("message", async (message: { id: number; input: unknown }) => {
   const started = performance.now();
   try {
     const value = await task(message.input);
+    // Results travel as JSON (to the results file, to Redis): say so here rather than fail later.
+    JSON.stringify(value);
     parentPort!.postMessage({ id: message.id, ok: true, value, seconds: (performance.now() - started) / 1000 });
   } catch (e) {
     const error = e instanceof Error ? { name: e.name, message: e.message } : { name: "Error", message: String(e) };

@@ -48,19 +48,27 @@ export async function runRedis(tasks: PoolTask[], options: RedisOptions, emit: (
   const connection = connectionOf(options.redis);
   const queue = new Queue<JobData>(options.queue, { connection });
   const events = new QueueEvents(options.queue, { connection });
-  const waiting = new Map(tasks.map((t) => [idOf(t.key), t]));
+  options.signal?.throwIfAborted();
+  const waiting = new Map(tasks.map((t) => [idOf(options.task, t.key), t]));
+  const settling = new Set<string>();
   let finish!: () => void;
   let fail!: (e: unknown) => void;
   const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
   const settle = async (jobId: string, ok: boolean) => {
-    if (!waiting.has(jobId)) return;
-    const job = await queue.getJob(jobId);
-    if (!job || !waiting.has(jobId)) return;
-    // "failed" is final only when no attempt is left; a retry puts the job back to wait.
-    if (!ok && (await job.getState()) !== "failed") return;
-    waiting.delete(jobId);
-    emit(resultOf(job, ok));
-    if (waiting.size === 0) finish();
+    // Claimed before the first await: an event and the start-up check may both report one job.
+    if (!waiting.has(jobId) || settling.has(jobId)) return;
+    settling.add(jobId);
+    try {
+      const job = await queue.getJob(jobId);
+      if (!job) return;
+      // "failed" is final only when no attempt is left; a retry puts the job back to wait.
+      if (!ok && (await job.getState()) !== "failed") return;
+      waiting.delete(jobId);
+      emit(resultOf(job, ok));
+      if (waiting.size === 0) finish();
+    } finally {
+      settling.delete(jobId);
+    }
   };
   events.on("completed", ({ jobId }) => void settle(jobId, true).catch(fail));
   events.on("failed", ({ jobId }) => void settle(jobId, false).catch(fail));

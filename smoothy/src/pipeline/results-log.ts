@@ -20,12 +20,12 @@ export interface TaskResult<I = unknown, R = unknown> {
 }
 
 export function keyOf(input: unknown): string {
-  return typeof input === "string" ? input : JSON.stringify(input);
+  return typeof input === "string" ? input : JSON.stringify(input) ?? String(input);
 }
 
-/** A stable id for a key (BullMQ job ids may not contain every character a path can). */
-export function idOf(key: string): string {
-  return createHash("sha1").update(key).digest("hex");
+/** A stable id for a task and an input (BullMQ job ids may not contain every character a path can). */
+export function idOf(task: string, key: string): string {
+  return createHash("sha1").update(task).update("\0").update(key).digest("hex");
 }
 
 export class ResultsLog {

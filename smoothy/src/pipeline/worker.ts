@@ -1,19 +1,52 @@
 /**
  * `jovial worker --queue NAME [--redis URL] [--concurrency N] [--lock-duration MS]`: takes jobs from a
- * BullMQ queue and runs each job's task module on its input. Run as many as the cluster has room for,
+ * BullMQ queue and runs each job's task module on its input (only modules under its allowed folders).
+ * Run as many as the cluster has room for,
  * wherever the same files are visible; stop with SIGTERM (the job in hand finishes first).
  */
+import { realpathSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "bullmq";
 import { connectionOf } from "./redis-queue.js";
 import { loadTask, type TaskFunction } from "./task-module.js";
 
-const USAGE = "usage: jovial worker --queue NAME [--redis redis://127.0.0.1:6379] [--concurrency N] [--lock-duration MS]";
+const USAGE = "usage: jovial worker --queue NAME [--redis redis://127.0.0.1:6379] [--concurrency N] [--lock-duration MS] [--allow DIR]...";
+
+/**
+ * A job names the module to run, and anyone who can reach Redis can add jobs: this worker runs only
+ * file: modules inside `roots` (smoothy's tasks, its user's home, --allow folders), never data: or
+ * http: URLs, so a job cannot make it run code its user did not put there.
+ */
+function allowed(task: string, roots: string[]): void {
+  let file: string;
+  try {
+    file = fileURLToPath(task);
+  } catch {
+    throw new Error(`task ${task.slice(0, 80)}: only file: modules run on workers`);
+  }
+  const real = (() => {
+    try {
+      return realpathSync(file);
+    } catch {
+      return path.resolve(file);
+    }
+  })();
+  if (!roots.some((root) => real === root || real.startsWith(root + path.sep))) {
+    throw new Error(`task ${file}: outside the folders this worker runs tasks from (${roots.join(", ")}); start it with --allow DIR`);
+  }
+}
 
 export async function main(_command: string, args: string[]): Promise<number> {
   const flags = new Map<string, string>();
+  const allowFlags: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const name = args[i].replace(/^--/, "");
+    if (name === "allow" && args[i + 1] !== undefined) {
+      allowFlags.push(args[++i]);
+      continue;
+    }
     if (!["queue", "redis", "concurrency", "lock-duration"].includes(name) || args[i + 1] === undefined) {
       console.error(`${args[i]}: unknown option or missing value\n${USAGE}`);
       return 2;
@@ -26,11 +59,19 @@ export async function main(_command: string, args: string[]): Promise<number> {
     return 2;
   }
   const lockDuration = Number(flags.get("lock-duration") ?? 30_000);
+  // Task modules a job may name: smoothy's own, and files under the worker user's home or --allow folders.
+  const roots = [path.resolve(fileURLToPath(new URL("..", import.meta.url))), ...(process.env.HOME ? [path.resolve(process.env.HOME)] : []), ...allowFlags.map((d) => path.resolve(d))];
   const tasks = new Map<string, Promise<TaskFunction>>();
   const me = `${os.hostname()}:${process.pid}`;
   const worker = new Worker(queue, async (job) => {
     const { task, input } = job.data as { task: string; input: unknown };
-    if (!tasks.has(task)) tasks.set(task, loadTask(task));
+    allowed(task, roots);
+    if (!tasks.has(task)) {
+      const loading = loadTask(task);
+      tasks.set(task, loading);
+      // A failed import (a file system hiccup) is tried again by the next job, not cached.
+      loading.catch(() => tasks.delete(task));
+    }
     const started = performance.now();
     const value = await (await tasks.get(task)!)(input);
     return { value, worker: me, seconds: (performance.now() - started) / 1000 };
