@@ -37,6 +37,17 @@ inline Box boxAround(const Grid& g, long x, long y, long z) {
   return b;
 }
 
+// The flat offsets of a pixel's 3^n box (itself included) for interior pixels, in scan order.
+int boxOffsets(const Grid& g, std::ptrdiff_t off[27]) {
+  int noff = 0;
+  const long zr = g.ndim > 2, yr = g.ndim > 1;
+  for (long dz = -zr; dz <= zr; ++dz)
+    for (long dy = -yr; dy <= yr; ++dy)
+      for (long dx = -1; dx <= 1; ++dx)
+        off[noff++] = dx + dy * static_cast<std::ptrdiff_t>(g.stride[1]) + dz * static_cast<std::ptrdiff_t>(g.stride[2]);
+  return noff;
+}
+
 }  // namespace
 
 void removeIsolated(const Grid& g, const Labels& input, Labels& output,
@@ -45,12 +56,8 @@ void removeIsolated(const Grid& g, const Labels& input, Labels& output,
   const std::int32_t* in = input.data();
   std::int32_t* out = output.data();
   std::ptrdiff_t off[27];
-  int noff = 0;
+  const int noff = boxOffsets(g, off);
   const long zr = g.ndim > 2, yr = g.ndim > 1;
-  for (long dz = -zr; dz <= zr; ++dz)
-    for (long dy = -yr; dy <= yr; ++dy)
-      for (long dx = -1; dx <= 1; ++dx)
-        off[noff++] = dx + dy * static_cast<std::ptrdiff_t>(g.stride[1]) + dz * static_cast<std::ptrdiff_t>(g.stride[2]);
   parallelFor(g.size, [&](std::size_t begin, std::size_t end) {
     forRows(g, begin, end, [&](long x0, long x1, long y, long z, std::size_t p) {
       const bool rowInside = (!yr || (y > 0 && y + 1 < g.dims[1])) && (!zr || (z > 0 && z + 1 < g.dims[2]));
@@ -182,12 +189,8 @@ bool majorityFilter(const Grid& g, const Labels& input, Labels& output) {
 
   // Box offsets for interior pixels, in scan order.
   std::ptrdiff_t off[27];
-  int noff = 0;
+  const int noff = boxOffsets(g, off);
   const long zr = g.ndim > 2, yr = g.ndim > 1;
-  for (long dz = -zr; dz <= zr; ++dz)
-    for (long dy = -yr; dy <= yr; ++dy)
-      for (long dx = -1; dx <= 1; ++dx)
-        off[noff++] = dx + dy * static_cast<std::ptrdiff_t>(g.stride[1]) + dz * static_cast<std::ptrdiff_t>(g.stride[2]);
 
   std::atomic<bool> changed{false};
   parallelFor(g.size, [&](std::size_t begin, std::size_t end) {
