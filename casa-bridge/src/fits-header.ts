@@ -55,6 +55,19 @@ export function fitsCards(cs: CoordinateSystemJson, naxis: number, unit: string,
       }
     });
     if (c.type === "direction") {
+      // PV2_m on the latitude axis, and PC between the two celestial axes, as wcslib reads them.
+      const latitude = c.pixelAxes[1] + 1, longitude = c.pixelAxes[0] + 1;
+      // casacore lists them from PV2_1 (PV2_0 for ZPN, the one projection that has it).
+      const first = c.projection === "ZPN" ? 0 : 1;
+      (c.projectionParameters ?? []).forEach((v, m) => {
+        if (v !== 0) card(`PV${latitude}_${m + first}`, v);
+      });
+      const pc = c.linearTransform;
+      if (pc && (pc[0][1] !== 0 || pc[1][0] !== 0 || pc[0][0] !== 1 || pc[1][1] !== 1)) {
+        const axes = [longitude, latitude];
+        // casacore's linear transform is FITS's PC transposed (checked against casacore's toWorld).
+        axes.forEach((world, i) => axes.forEach((pixel, j) => card(`PC${world}_${pixel}`, pc[j][i])));
+      }
       const frame = (c.frame ?? "J2000").toUpperCase();
       if (frame === "J2000") card("RADESYS", "FK5"), card("EQUINOX", 2000);
       else if (frame === "B1950") card("RADESYS", "FK4"), card("EQUINOX", 1950);
@@ -71,8 +84,9 @@ export function fitsCards(cs: CoordinateSystemJson, naxis: number, unit: string,
     card("BMIN", beam.minor / 3600, "deg");
     card("BPA", beam.pa, "deg");
   }
-  if (cs.telescope) card("TELESCOP", cs.telescope);
-  if (cs.observer) card("OBSERVER", cs.observer);
+  // casacore says UNKNOWN where FITS says nothing.
+  if (cs.telescope && cs.telescope !== "UNKNOWN") card("TELESCOP", cs.telescope);
+  if (cs.observer && cs.observer !== "UNKNOWN") card("OBSERVER", cs.observer);
   if (cs.epoch) card("MJD-OBS", cs.epoch);
   return cards;
 }

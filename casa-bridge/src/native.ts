@@ -24,6 +24,9 @@ export interface CoordinateJson {
   /** direction: the reference frame (J2000, ICRS, GALACTIC, ...) and projection (SIN, TAN, ...). */
   frame?: string;
   projection?: string;
+  /** direction: the projection's parameters (FITS PV2_1...; PV2_0... for ZPN) and casacore's linear transform (FITS's PC transposed). */
+  projectionParameters?: number[];
+  linearTransform?: number[][];
   /** spectral: the frequency frame (LSRK, TOPO, BARY, ...), rest frequency in Hz, and the velocity doppler convention. */
   restFrequency?: number;
   doppler?: string;

@@ -729,6 +729,18 @@ Napi::Object coordinatesJs(Napi::Env env, const casacore::CoordinateSystem& cs) 
       const casacore::DirectionCoordinate& dc = cs.directionCoordinate(i);
       o.Set("frame", std::string(casacore::MDirection::showType(dc.directionType())));
       o.Set("projection", std::string(dc.projection().name()));
+      // What a FITS header needs besides CDELT to give the same world coordinates: the projection's
+      // parameters (FITS PV2_m, e.g. SIN's for an NCP image) and the rotation (casacore's linear
+      // transform, which is FITS's PC transposed).
+      o.Set("projectionParameters", numbersJs(env, dc.projection().parameters()));
+      casacore::Matrix<casacore::Double> pc = dc.linearTransform();
+      Napi::Array rows = Napi::Array::New(env, pc.nrow());
+      for (uInt r = 0; r < pc.nrow(); ++r) {
+        Napi::Array row = Napi::Array::New(env, pc.ncolumn());
+        for (uInt k = 0; k < pc.ncolumn(); ++k) row.Set(k, pc(r, k));
+        rows.Set(r, row);
+      }
+      o.Set("linearTransform", rows);
     } else if (c.type() == casacore::Coordinate::SPECTRAL) {
       const casacore::SpectralCoordinate& sc = cs.spectralCoordinate(i);
       o.Set("frame", std::string(casacore::MFrequency::showType(sc.frequencySystem())));

@@ -6,9 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { Cube, open, visualize } from "smoothy";
+import { Cube, open, visualize, writeImage } from "smoothy";
 import { findClumps } from "cupid-bindings";
-import { CasaImage, CasaTable, convertDirection, convertEpoch, convertFrequency, frequencyToVelocity, listobs, observatories, setCasaLogger, taql, velocityToFrequency } from "casa-bridge";
+import { CasaImage, CasaTable, convertDirection, convertEpoch, convertFrequency, frequencyToVelocity, imageFromFits, listobs, observatories, setCasaLogger, taql, velocityToFrequency } from "casa-bridge";
 import { PYTHON, ROOT } from "../helpers/kernel-client.ts";
 
 const test = suite("casa-bridge");
@@ -107,6 +107,29 @@ test("a CASA image becomes a smoothy Cube: WCS, unit and beam; visualize() and f
   assert.match(view.description, /Cube 24 × 20 × 12/);
   const clumps = await findClumps(cube as Cube, { method: "fellwalker", rms: 0.01 });
   assert.is(clumps.nClumps, 1, String(clumps));
+});
+
+test("NCP and rotated images: the smoothy product's WCS gives casacore's world coordinates", async () => {
+  for (const [name, extra] of [
+    ["ncp", { CTYPE1: "RA---NCP", CTYPE2: "DEC--NCP" }],
+    ["rotated", { CTYPE1: "RA---SIN", CTYPE2: "DEC--SIN", PC1_1: 0.9659258, PC1_2: -0.2588190, PC2_1: 0.2588190, PC2_2: 0.9659258 }],
+  ] as const) {
+    const fits = path.join(dir, `${name}.fits`);
+    await writeImage(fits, { shape: [32, 24], data: new Float32Array(32 * 24).fill(1) }, { overwrite: true, header: {
+      CRVAL1: 201.36, CDELT1: -0.002, CRPIX1: 16, CUNIT1: "deg", CRVAL2: 42.6, CDELT2: 0.002, CRPIX2: 12, CUNIT2: "deg", EQUINOX: 2000, RADESYS: "FK5", BUNIT: "Jy/beam", ...extra,
+    } });
+    const im = path.join(dir, `${name}.im`);
+    await imageFromFits(fits, im, { overwrite: true });
+    using image = CasaImage.open(im);
+    const product = await image.toProduct();
+    const px = [0, 31, 5, 20], py = [0, 23, 17, 3];
+    const theirs = image.toWorld(px, py);
+    const ours = product.pixelToWorld(px, py);
+    px.forEach((_, i) => {
+      const d = Math.hypot((ours[0][i] - (theirs[0][i] * 180) / Math.PI) * Math.cos((theirs[1][i] * 1) ), ours[1][i] - (theirs[1][i] * 180) / Math.PI);
+      assert.ok(d < 1e-9, `${name} pixel (${px[i]}, ${py[i]}): smoothy ${ours[0][i]}, ${ours[1][i]} vs casacore ${(theirs[0][i] * 180) / Math.PI}, ${(theirs[1][i] * 180) / Math.PI}`);
+    });
+  }
 });
 
 test("writing: a new CASA image, to FITS (read back by smoothy) and back from FITS", async () => {
