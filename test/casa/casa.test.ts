@@ -96,7 +96,7 @@ test("a CASA image becomes a smoothy Cube: WCS, unit and beam; visualize() and f
   const cube = await image.toProduct();
   assert.instance(cube, Cube);
   assert.equal(cube.shape, ref.image.shape.slice(0, 3), "the Stokes axis squeezed away");
-  assert.is(cube.unit, "Jy/beam");
+  assert.is(cube.unit, "Jy / beam");
   assert.ok(Math.abs(cube.beam!.bmaj * 3600 - 3) < 1e-9);
   for (const [pixel, world] of ref.image.toworld as Array<[number[], number[]]>) {
     const w = cube.pixelToWorld([pixel[0]], [pixel[1]], [pixel[2]]).map((a) => a[0]);

@@ -3,12 +3,13 @@
  * axes — with its WCS, unit and beam (per-channel beams from a BEAMS table when the file has one).
  */
 import { open } from "../fits/open.js";
-import type { HDU } from "../fits/hdu.js";
-import type { HDUKey, HDUList } from "../fits/hdulist.js";
+import { HDU } from "../fits/hdu.js";
+import { listOf, type HDUKey, type HDUList } from "../fits/hdulist.js";
 import type { Header } from "../fits/header.js";
 import type { PixelArray } from "../fits/image-data.js";
 import { WCS } from "../wcs/wcs.js";
 import { beamOf, beamsOf, type Beam } from "./beam.js";
+import { normalizeUnit } from "./units.js";
 import { Cube, Image, Spectrum, type ProductInit, type Values } from "./products.js";
 
 export type Product = Spectrum | Image | Cube;
@@ -25,7 +26,13 @@ function firstImage(list: HDUList): HDU {
   return hdu;
 }
 
-export async function load(source: string | HDUList, options: { hdu?: HDUKey } = {}): Promise<Product> {
+/** The product of a file (its first image, or `hdu`), of an open HDUList, or of one of its HDUs. */
+export async function load(source: string | HDUList | HDU, options: { hdu?: HDUKey } = {}): Promise<Product> {
+  if (source instanceof HDU) {
+    const owner = listOf(source);
+    if (!owner) throw new TypeError(`load(hdu): HDU ${source.index} belongs to no open file; pass the HDUList or the path`);
+    return load(owner, { hdu: source.index });
+  }
   const list = typeof source === "string" ? await open(source) : source;
   try {
     const hdu = options.hdu === undefined ? firstImage(list) : list.get(options.hdu);
@@ -58,7 +65,7 @@ export function productOf(input: { header: Header; data: PixelArray; shape: numb
   } catch {
     wcs = undefined; // an image with no usable WCS is still an image
   }
-  const unit = typeof header.get("BUNIT") === "string" ? String(header.get("BUNIT")).trim() : "";
+  const unit = typeof header.get("BUNIT") === "string" ? normalizeUnit(String(header.get("BUNIT"))) : "";
   const init: ProductInit = {
     data: asFloat(input.data),
     shape: axes.map((a) => fullShape[a]),

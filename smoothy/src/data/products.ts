@@ -8,7 +8,8 @@ import type { Header } from "../fits/header.js";
 import { progress } from "../progress.js";
 import type { WCS } from "../wcs/wcs.js";
 import { jyPerBeamToKelvin, type Beam } from "./beam.js";
-import { convertSpectral, DISPLAY_UNIT, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
+import { convertSpectral, DISPLAY_UNIT, lineKind, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
+import { multiplyUnits, normalizeUnit } from "./units.js";
 import { madStd, medianOf, statistics, type Statistics } from "./statistics.js";
 
 /** Physical values; Int32Array for label maps (a clump mask, 0 = background). */
@@ -134,6 +135,15 @@ export abstract class Product {
     const native = spectralKind(this.wcs.ctype[this.wcs.axes.spec]);
     if (!native) throw new Error(`${this.source}: spectral axis ${this.wcs.ctype[this.wcs.axes.spec]} is not one of FREQ, VRAD, VOPT, WAVE`);
     return convertSpectral(values, native, kind ?? native, { restfrq: this.wcs.restfrq, restwav: this.wcs.restwav });
+  }
+
+  /**
+   * The kind this product's spectral axis is shown and integrated in by default: radio velocity for a
+   * frequency axis with a rest frequency (a line), else the header's own; undefined without one.
+   */
+  get lineKind(): SpectralKind | undefined {
+    if (this.spectralAxis < 0 || !this.wcs) return undefined;
+    return lineKind(this.wcs.ctype[this.wcs.axes.spec], { restfrq: this.wcs.restfrq, restwav: this.wcs.restwav });
   }
 
   /** SI unit of spectral values of a kind. */
@@ -299,12 +309,12 @@ export class Cube extends Product {
   /**
    * Moment 0 (integrated intensity, in data unit × spectral unit), 1 (intensity-weighted mean
    * spectral coordinate) or 2 (intensity-weighted dispersion) along the spectral axis, in `kind`
-   * (default: the header's) and `unit` (default km/s for velocities, GHz for frequencies, µm for
-   * wavelengths).
+   * (default: radio velocity for a line cube, a frequency axis with a rest frequency; else the
+   * header's) and `unit` (default km/s for velocities, GHz for frequencies, µm for wavelengths).
    */
   moment(order: 0 | 1 | 2, kind?: SpectralKind, options: { unit?: string } = {}): Image {
     const spec = this.requireSpectral();
-    const resolved = kind ?? spectralKind(this.wcs!.ctype[this.wcs!.axes.spec])!;
+    const resolved = kind ?? this.lineKind!;
     const spectralUnit = options.unit ?? DISPLAY_UNIT[resolved];
     const scale = spectralScale(resolved, spectralUnit);
     const v = this.spectralValues(resolved).map((x) => x * scale);
@@ -326,7 +336,7 @@ export class Cube extends Product {
     }
     const axes = this.init.axes.filter((_, a) => a !== spec);
     const offset = this.keptOffsets((a) => a !== spec);
-    const unit = order === 0 ? `${this.unit} ${spectralUnit}` : spectralUnit;
+    const unit = order === 0 ? multiplyUnits(this.unit, spectralUnit) : normalizeUnit(spectralUnit);
     return new Image({ ...this.init, data, shape, axes, offset, unit, source: `moment ${order} of ${this.source}` });
   }
 

@@ -52,6 +52,15 @@ export function convertSpectral(values: ArrayLike<number>, from: SpectralKind, t
   return out;
 }
 
+/**
+ * The kind a spectral axis is shown and integrated in: radio velocity for a frequency axis with a rest
+ * frequency (a line cube), else the axis' own kind.
+ */
+export function lineKind(ctype: string, rest: RestValue): SpectralKind | undefined {
+  const kind = spectralKind(ctype);
+  return kind === "FREQ" && (rest.restfrq > 0 || rest.restwav > 0) ? "VRAD" : kind;
+}
+
 export const SPECTRAL_UNIT: Record<SpectralKind, string> = { FREQ: "Hz", VRAD: "m/s", VOPT: "m/s", WAVE: "m" };
 
 /** Units a spectral value can be given in, with their size in the kind's SI unit. */
