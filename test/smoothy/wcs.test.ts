@@ -129,4 +129,58 @@ print(json.dumps([list(map(float, w.all_pix2world([p], 0)[0])) for p in pix]))
   pixels.forEach((p, i) => assert.ok(Math.abs(x[i] - p[0]) < 1e-6 && Math.abs(y[i] - p[1]) < 1e-6, `round trip at ${p}: ${x[i]}, ${y[i]}`));
 });
 
+/** astropy's all_pix2world of header cards (80-character images), 0-based, with the warnings it gave. */
+function astropyWorld(cards: string[], pixels: number[][]): { world: number[][]; warnings: string[] } {
+  const script = `
+import sys, json, warnings
+from astropy.io import fits
+from astropy.wcs import WCS
+cards = json.loads(sys.stdin.read())
+h = fits.Header.fromstring("".join(c.ljust(80) for c in cards))
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    w = WCS(h)
+print(json.dumps({"world": [list(map(float, w.all_pix2world([p], 0)[0])) for p in ${JSON.stringify(pixels)}], "warnings": [str(c.message) for c in caught]}))
+`;
+  const r = spawnSync(PYTHON, ["-c", script], { input: JSON.stringify(cards.map((l) => l.padEnd(80))), encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+// SCAMP's distortion (PVi_m, m >= 5, on TAN axes), as in PTF and DECam headers.
+const SCAMP_PV = ["PV1_0   = 1.0E-4", "PV1_1   = 1.0001", "PV1_2   = 2.0E-4", "PV1_4   = 3.0E-4", "PV1_5   = -2.0E-4", "PV1_6   = 1.0E-4", "PV1_7   = 5.0E-3",
+  "PV2_0   = -1.0E-4", "PV2_1   = 0.9998", "PV2_2   = -3.0E-4", "PV2_4   = 1.0E-4", "PV2_5   = 2.0E-4", "PV2_6   = -1.0E-4", "PV2_7   = 4.0E-3"];
+const SCAMP_BASE = ["NAXIS   = 2", "NAXIS1  = 100", "NAXIS2  = 80", "CRPIX1  = 50.5", "CRPIX2  = 40.5", "CRVAL1  = 202.48", "CRVAL2  = 47.23",
+  "CD1_1   = -2.8E-4", "CD1_2   = 1.0E-6", "CD2_1   = 2.0E-6", "CD2_2   = 2.8E-4"];
+const SCAMP_PIXELS = [[0, 0], [99, 79], [10, 20], [70, 5]];
+
+test("SCAMP's PV cards on -TAN-SIP axes are dropped, with a warning naming them, and SIP is used: as astropy", () => {
+  const cards = [...SCAMP_BASE, "CTYPE1  = 'RA---TAN-SIP'", "CTYPE2  = 'DEC--TAN-SIP'", ...SCAMP_PV, ...SIP.filter((l) => /^[AB]_/.test(l))];
+  const wcs = WCS.fromHeader(header(cards));
+  assert.match(wcs.warnings.join("\n"), /PV1_5.*PV2_7 ignored: SCAMP's distortion parameters, redundant with the SIP ones/);
+  const astropy = astropyWorld(cards, SCAMP_PIXELS);
+  assert.match(astropy.warnings.join("\n"), /Removed redundant SCAMP distortion parameters because SIP parameters are also present/, "astropy does the same");
+  const [ra, dec] = wcs.pixelToWorldValues(SCAMP_PIXELS.map((p) => p[0]), SCAMP_PIXELS.map((p) => p[1]));
+  SCAMP_PIXELS.forEach((p, i) => assert.ok(agrees("RA", ra[i], astropy.world[i][0]) && agrees("DEC", dec[i], astropy.world[i][1]), `${p}: ${ra[i]}, ${dec[i]} vs astropy ${astropy.world[i]}`));
+});
+
+test("SCAMP's PV cards on plain -TAN axes are pre-2012 TPV, with a warning: as astropy (5.3 on) reads them", () => {
+  const cards = [...SCAMP_BASE, "CTYPE1  = 'RA---TAN'", "CTYPE2  = 'DEC--TAN'", ...SCAMP_PV];
+  const wcs = WCS.fromHeader(header(cards));
+  assert.match(wcs.warnings.join("\n"), /PV1_5, PV1_6, PV1_7, PV2_5, PV2_6, PV2_7 on -TAN axes: SCAMP's distortion, read as TPV/);
+  // Debian's astropy 5.2 predates that rule and refuses the header as wcslib does; its reading of the
+  // same cards with CTYPE = TPV is what astropy 5.3 and later give for them.
+  const astropy = astropyWorld(cards.map((c) => c.replace("-TAN'", "-TPV'")), SCAMP_PIXELS);
+  const [ra, dec] = wcs.pixelToWorldValues(SCAMP_PIXELS.map((p) => p[0]), SCAMP_PIXELS.map((p) => p[1]));
+  SCAMP_PIXELS.forEach((p, i) => assert.ok(agrees("RA", ra[i], astropy.world[i][0]) && agrees("DEC", dec[i], astropy.world[i][1]), `${p}: ${ra[i]}, ${dec[i]} vs astropy ${astropy.world[i]}`));
+  const plain = WCS.fromHeader(header(cards.filter((c) => !/^PV/.test(c))));
+  assert.ok(Math.abs(plain.pixelToWorldValues([0], [0])[0][0] - ra[0]) * 3600 > 0.1, "the distortion is applied, not dropped");
+  assert.equal(plain.warnings, []);
+});
+
+test("PV cards a projection does not take, outside SCAMP's convention, are still refused, naming the card", () => {
+  const cards = [...SCAMP_BASE, "CTYPE1  = 'RA---SIN'", "CTYPE2  = 'DEC--SIN'", "PV1_5   = 0.01"];
+  assert.throws(() => WCS.fromHeader(header(cards)), (e: Error) => e instanceof WcsError && /PV1_5 : Unrecognized coordinate transformation parameter/.test(e.message));
+});
+
 test.run();

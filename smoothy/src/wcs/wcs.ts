@@ -9,6 +9,7 @@ import { formatCard } from "../fits/card.js";
 import type { Header } from "../fits/header.js";
 import { wcslib, type WcsHandle, type WcsInfo } from "../native/wcslib.js";
 import { physicalType } from "./physical-types.js";
+import { fixScamp } from "./scamp.js";
 
 type Coordinates = ArrayLike<number>;
 
@@ -50,7 +51,11 @@ function wrapError(e: unknown): never {
 export class WCS {
   private readonly info: WcsInfo;
 
-  private constructor(private readonly handle: WcsHandle) {
+  private constructor(
+    private readonly handle: WcsHandle,
+    /** What was changed to make the header's WCS usable, card by card (astropy's FITSFixedWarning). */
+    readonly warnings: readonly string[] = [],
+  ) {
     this.info = handle.info();
   }
 
@@ -59,18 +64,19 @@ export class WCS {
    * axis lengths) lets wcslib fix cylindrical projections as astropy does.
    */
   static fromHeader(header: Header, options: { key?: string; naxis?: number[] } = {}): WCS {
+    const key = (options.key ?? " ").toUpperCase();
+    const fixed = fixScamp(header.cards, key);
     // Cards read from a file keep their images (CONTINUE'd ones several); cards made in code get one.
-    const images = header.cards.map((c) => c.image || formatCard(c));
+    const images = fixed.cards.map((c) => c.image || formatCard(c));
     let parsed;
     try {
       parsed = wcslib().parseHeader(images.join(""), options.naxis ?? []);
     } catch (e) {
       wrapError(e);
     }
-    const key = (options.key ?? " ").toUpperCase();
     const handle = parsed.wcs.find((h) => (h.info().alt || " ") === key);
     if (!handle) throw new WcsError(`the header has no WCS${key === " " ? "" : ` with key '${key}'`} (found: ${parsed.wcs.map((h) => `'${h.info().alt || " "}'`).join(", ") || "none"})`);
-    return new WCS(handle);
+    return new WCS(handle, fixed.warnings);
   }
 
   get naxis(): number {
