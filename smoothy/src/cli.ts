@@ -74,9 +74,10 @@ function wcs(hdu: HDU, pixelText: string | true | undefined, json: boolean): str
   if (pixel.some((p) => !Number.isFinite(p))) throw new UsageError(`--pixel ${pixelText}: expected numbers separated by commas`);
   const w = hdu.wcs();
   if (pixel.length !== w.pixelNDim) throw new UsageError(`--pixel ${pixelText}: HDU ${hdu.index} has ${w.pixelNDim} pixel axes`);
+  for (const warning of w.warnings) console.error(`jovial fits wcs: warning: ${warning}`);
   const world = w.pixelToWorldValues(...pixel.map((p) => [p])).map((a) => a[0]);
   const axes = w.ctype.map((ctype, k) => ({ ctype: ctype.trim(), unit: w.worldAxisUnits[k], physicalType: w.worldAxisPhysicalTypes[k], value: world[k] }));
-  if (json) return JSON.stringify({ pixel, world: axes }, null, 2);
+  if (json) return JSON.stringify({ pixel, world: axes, ...(w.warnings.length ? { warnings: w.warnings } : {}) }, null, 2);
   return axes.map((a) => `${a.ctype.padEnd(10)} ${String(a.value).padStart(24)} ${a.unit}`).join("\n");
 }
 

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { PYTHON } from "../helpers/kernel-client.ts";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
 const test = suite("fits cli");
@@ -71,6 +72,28 @@ test("fits header prints the cards as in the file; view writes a standalone page
     assert.is(v.status, 0, v.stderr);
     assert.match(v.stdout, /Image 300 × 300/);
     assert.match(readFileSync(out, "utf8"), /__jovialAssets\["plotly\.min\.js"\]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("view --hdu N draws an image that lives in an extension", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "jovial-view-"));
+  try {
+    const file = path.join(dir, "ext.fits");
+    const make = "import sys, numpy as np\nfrom astropy.io import fits\ny, x = np.mgrid[0:40, 0:50]\nh = fits.Header({'CTYPE1': 'RA---SIN', 'CTYPE2': 'DEC--SIN', 'CRVAL1': 83.8, 'CRVAL2': -5.4, 'CDELT1': -1e-4, 'CDELT2': 1e-4, 'CRPIX1': 25, 'CRPIX2': 20, 'BUNIT': 'JY/BEAM'})\nfits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(np.exp(-((x - 25.0) ** 2 + (y - 20.0) ** 2) / 30).astype('f4'), h, name='SCI')]).writeto(sys.argv[1])";
+    const made = spawnSync(PYTHON, ["-c", make, file], { encoding: "utf8" });
+    assert.is(made.status, 0, made.stderr);
+    for (const hdu of ["1", "SCI"]) {
+      const out = path.join(dir, `ext-${hdu}.html`);
+      const v = jovial("view", file, "--hdu", hdu, "-o", out);
+      assert.is(v.status, 0, v.stderr);
+      assert.match(v.stdout, new RegExp(`Image 50 × 40: ${file.replace(/[.]/g, "[.]")}\\[1\\]`));
+      assert.match(readFileSync(out, "utf8"), /Jy \/ beam/, "the map's unit, as astropy writes it");
+    }
+    const primary = jovial("view", file, "--hdu", "0", "-o", path.join(dir, "none.html"));
+    assert.is(primary.status, 1);
+    assert.match(primary.stderr, /ext\.fits\[0\]: the HDU has no image data/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

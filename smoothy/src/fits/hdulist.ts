@@ -4,13 +4,22 @@ import type { ByteSource } from "./source.js";
 
 export type HDUKey = number | string | [string, number];
 
+const LISTS = new WeakMap<HDU, HDUList>();
+
+/** The file an HDU was read from (its other HDUs: a BEAMS table, say), as astropy's HDUs keep their file. */
+export function listOf(hdu: HDU): HDUList | undefined {
+  return LISTS.get(hdu);
+}
+
 export class HDUList implements Iterable<HDU> {
   constructor(
     readonly path: string,
     readonly hdus: readonly HDU[],
     private readonly source: ByteSource,
     readonly warnings: readonly string[] = [],
-  ) {}
+  ) {
+    for (const hdu of hdus) LISTS.set(hdu, this);
+  }
 
   get length(): number {
     return this.hdus.length;

@@ -38,7 +38,7 @@ async function viewOf(x: Visualizable, options: VisualizeOptions): Promise<View>
   if (typeof x === "string" || x instanceof HDUList) return viewOf(await load(x), options);
   if (x instanceof HDU) {
     if (x.kind === "BinTableHDU" || x.kind === "TableHDU") return viewOf(await x.table(), options);
-    throw new TypeError("visualize(hdu): pass the HDUList (or the file's path), so the product keeps its beams and WCS");
+    return viewOf(await load(x), options);
   }
   if (x instanceof Spectrum) return new View({ kind: "plotly", figure: spectrumFigure(x, { kind: options.spectral }) }, `Spectrum of ${x.size} channels: ${x.source}`);
   if (x instanceof Image) {
