@@ -1,17 +1,21 @@
 // What a person sees of each kind of view: standalone pages from visualize(x, { out }) in headless
-// Chromium, checked for drawn plots of the expected size, and the spectrum following the pointer.
-import { mkdtempSync, rmSync } from "node:fs";
+// Chromium (WebGL by SwiftShader, as on a machine without a GPU), checked for drawn plots of the
+// expected size, a drawn volume, the spectrum following the pointer, and no text drawn over text.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Cube, Header, Image, load, visualize } from "smoothy";
+import { answers, launchChromium, overlappingText, volumePixels } from "../helpers/browser.ts";
+import { ROOT } from "../helpers/kernel-client.ts";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
 const test = suite("views in the browser");
 const dir = mkdtempSync(path.join(os.tmpdir(), "jovial-views-"));
 let browser: Browser | undefined;
+let noWebgl: Browser | undefined;
 
 /** The real Orion KL cube, or a generated one (a Gaussian source in noise) when ../shared is absent. */
 async function cube(): Promise<Cube> {
@@ -25,20 +29,18 @@ async function cube(): Promise<Cube> {
 }
 
 test.before(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    // No WebGL: see notebook-ui.test.ts; the volume must then say why it is not drawn.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-3d-apis", "--disable-webgl", "--no-first-run", "--disable-background-networking"],
-  });
+  browser = await launchChromium(true);
+  noWebgl = await launchChromium(false);
 });
 
 test.after(async () => {
   await browser?.close();
+  await noWebgl?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function page(view: string): Promise<Page> {
-  const p = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+async function page(view: string, options: { width?: number; webgl?: boolean } = {}): Promise<Page> {
+  const p = await (options.webgl === false ? noWebgl! : browser!).newPage({ viewport: { width: options.width ?? 1200, height: 900 } });
   const errors: string[] = [];
   p.on("pageerror", (e) => errors.push(e.message));
   await p.goto(`file://${path.join(dir, view)}`);
@@ -84,13 +86,26 @@ test("an image is a heatmap with a colour bar, a stretch and contours", async ()
   await p.close();
 });
 
-test("a cube: its moment-0 map and spectrum are drawn, the spectrum follows the pointer, and without WebGL the volume says why", async () => {
+test("a cube: the volume is drawn with WebGL, its moment-0 map and spectrum too, the spectrum follows the pointer, and the page answers", async () => {
   await visualize(await cube(), { out: path.join(dir, "cube.html") });
   const p = await page("cube.html");
   const map = await plot(p, "[data-part=map]");
   assert.ok(map.images >= 1 && map.width > 300, `map ${JSON.stringify(map)}`);
   const spectrum = await plot(p, "[data-part=spectrum]");
   assert.ok(spectrum.path > 100, `spectrum ${JSON.stringify(spectrum)}`);
+  await p.waitForSelector("[data-part=volume] canvas", { timeout: 60_000 });
+  const volume = await volumePixels(p);
+  assert.ok(volume.width > 300 && volume.height > 300, `canvas ${volume.width} × ${volume.height}`);
+  assert.ok(volume.lit > 0.01 * volume.width * volume.height, `the ray-marched volume lights ${volume.lit} of ${volume.width * volume.height} pixels`);
+  assert.is(await answers(p), true, "the page answers after drawing the volume");
+  // Turning it redraws it, and the page still answers.
+  const canvas = (await (await p.$("[data-part=volume] canvas"))!.boundingBox())!;
+  await p.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+  await p.mouse.down();
+  await p.mouse.move(canvas.x + canvas.width / 2 + 80, canvas.y + canvas.height / 2 + 30, { steps: 4 });
+  await p.mouse.up();
+  assert.is(await answers(p), true, "the page answers while the volume turns");
+  assert.ok((await volumePixels(p)).lit > 0, "still drawn after turning");
   const title = () => p.evaluate(() => document.querySelector("[data-part=spectrum] .gtitle")?.textContent);
   const before = await title();
   const box = (await p.$("[data-part=map] .nsewdrag"))!;
@@ -98,10 +113,41 @@ test("a cube: its moment-0 map and spectrum are drawn, the spectrum follows the 
   await p.mouse.move(b.x + b.width * 0.2, b.y + b.height * 0.3);
   await p.waitForFunction((t) => document.querySelector("[data-part=spectrum] .gtitle")?.textContent !== t, before, { timeout: 10_000 });
   assert.match((await title()) ?? "", /spectrum at pixel \(\d+, \d+\)/);
-  await p.waitForSelector("[data-part=volume] pre", { timeout: 30_000 });
-  assert.match((await p.textContent("[data-part=volume] pre")) ?? "", /WebGL/i);
   assert.equal((p as unknown as { errors: string[] }).errors, []);
   await p.close();
+});
+
+test("without WebGL the volume says why, below its title, and the rest of the view is drawn", async () => {
+  const p = await page("cube.html", { webgl: false });
+  await p.waitForSelector("[data-part=volume] pre", { timeout: 30_000 });
+  assert.match((await p.textContent("[data-part=volume] pre")) ?? "", /WebGL/i);
+  assert.equal(await overlappingText(p, "[data-part=volume]"), [], "the message is not drawn over the title");
+  assert.ok((await plot(p, "[data-part=map]")).images >= 1, "the map is drawn");
+  await p.close();
+});
+
+test("no text over text in a cube view or an image with contours, at every width; a line cube's moment 0 in km/s", async () => {
+  const c = await cube();
+  const m0 = c.moment(0) as Image;
+  const peak = m0.statistics().max;
+  await visualize(m0, { out: path.join(dir, "contours.html"), contours: [0.2 * peak, 0.4 * peak, 0.6 * peak] });
+  const shots = path.join(ROOT, "test", ".tmp");
+  mkdirSync(shots, { recursive: true });
+  for (const width of [1400, 900, 600, 420]) {
+    for (const view of ["cube.html", "contours.html"]) {
+      const p = await page(view, { width, webgl: false });
+      await plot(p, view === "cube.html" ? "[data-part=spectrum]" : "body");
+      if (view === "cube.html") await p.waitForSelector("[data-part=volume] pre", { timeout: 30_000 });
+      await p.waitForTimeout(300); // plotly's automargin settles in a second layout pass
+      const overlaps = await overlappingText(p, "body");
+      await p.screenshot({ path: path.join(shots, `layout-${view.replace(".html", "")}-${width}.png`), fullPage: true });
+      assert.equal(overlaps, [], `${view} at ${width} px`);
+      if (view === "cube.html" && c.lineKind === "VRAD") {
+        assert.match((await p.textContent("[data-part=map] .colorbar")) ?? "", /km \/ \(beam s\)|K km \/ s/, "moment 0 integrated over km/s");
+      }
+      await p.close();
+    }
+  }
 });
 
 test.run();

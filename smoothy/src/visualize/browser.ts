@@ -56,18 +56,25 @@ export function plotlyHtml(id: string, figure: unknown, height: number): string 
 </script>`;
 }
 
+/**
+ * The ray march. Every loop is counted by an integer with a fixed bound (MAX_STEPS): software WebGL
+ * (SwiftShader, what a browser without a GPU uses) froze the tab on a loop stepped by a float.
+ */
 const FRAGMENT_SHADER = `precision highp float; precision highp sampler3D; in vec3 vOrigin; in vec3 vDirection; out vec4 color;
 uniform sampler3D volume; uniform float steps; uniform int composite;
+const int MAX_STEPS = 512;
 vec2 hitBox(vec3 o, vec3 dir) { vec3 inv = 1.0 / dir; vec3 a = (vec3(-0.5) - o) * inv; vec3 b = (vec3(0.5) - o) * inv;
   vec3 lo = min(a, b); vec3 hi = max(a, b); return vec2(max(max(lo.x, lo.y), lo.z), min(min(hi.x, hi.y), hi.z)); }
 vec3 ramp(float t) { return clamp(vec3(1.5 * t - 0.2, 1.8 * t * t, 0.45 + 0.6 * sin(3.1 * t)), 0.0, 1.0); }
 void main() {
   vec3 dir = normalize(vDirection); vec2 b = hitBox(vOrigin, dir); if (b.x > b.y) discard; b.x = max(b.x, 0.0);
-  float dt = (b.y - b.x) / steps; vec3 p = vOrigin + b.x * dir;
+  int n = clamp(int(steps), 1, MAX_STEPS);
+  float dt = (b.y - b.x) / float(n); vec3 p = vOrigin + b.x * dir;
   if (composite == 1) {
     // Front to back: each sample emits its colour and absorbs what lies behind it, in proportion to its value.
     vec4 acc = vec4(0.0);
-    for (float t = b.x; t < b.y; t += dt) {
+    for (int i = 0; i < MAX_STEPS; i++) {
+      if (i >= n) break;
       float v = texture(volume, p + 0.5).r;
       float a = 1.0 - pow(1.0 - 0.5 * v, dt * 120.0);
       acc.rgb += (1.0 - acc.a) * a * ramp(v); acc.a += (1.0 - acc.a) * a;
@@ -77,7 +84,7 @@ void main() {
     if (acc.a <= 0.0) discard; color = acc;
   } else {
     float m = 0.0;
-    for (float t = b.x; t < b.y; t += dt) { m = max(m, texture(volume, p + 0.5).r); p += dir * dt; }
+    for (int i = 0; i < MAX_STEPS; i++) { if (i >= n) break; m = max(m, texture(volume, p + 0.5).r); p += dir * dt; }
     if (m <= 0.0) discard; color = vec4(ramp(m), m);
   }
 }`;
@@ -93,7 +100,10 @@ export function cubeHtml(id: string, spec: CubeViewSpec): string {
   const meta = { w: volume.width, h: volume.height, d: volume.depth, composite: volume.transfer === "composite" ? 1 : 0, mapFactor: spec.mapFactor,
     grid: spectra.shape, factors: spectra.factors, low: spectra.low, step: spectra.step, x: spectra.x, xTitle: spectra.xTitle, unit: spectra.unit };
   return `<div id="${id}" style="display:flex;flex-wrap:wrap;gap:8px;width:100%">
-<div data-part="volume" style="flex:1 1 420px;height:480px;position:relative;background:#000"><div style="position:absolute;left:8px;top:6px;color:#ddd;font:12px sans-serif;pointer-events:none">${text(volume.title)} — ${volume.low.toPrecision(3)} to ${volume.high.toPrecision(3)} ${text(volume.unit)} (${volume.transfer === "composite" ? "emission–absorption" : "maximum intensity"}; drag to turn, wheel to zoom)</div></div>
+<div data-part="volume" style="flex:1 1 420px;height:480px;display:flex;flex-direction:column;background:#000;min-width:0">
+<div data-part="volume-title" style="flex:none;padding:6px 8px;color:#ddd;font:12px sans-serif;overflow-wrap:anywhere">${text(volume.title)} — ${volume.low.toPrecision(3)} to ${volume.high.toPrecision(3)} ${text(volume.unit)} (${volume.transfer === "composite" ? "emission–absorption" : "maximum intensity"}; drag to turn, wheel to zoom)</div>
+<div data-part="volume-canvas" style="flex:1 1 auto;position:relative;min-height:0;overflow:hidden"></div>
+</div>
 <div style="flex:1 1 360px;min-width:320px"><div data-part="map" style="height:300px"></div><div data-part="spectrum" style="height:180px"></div></div>
 </div>
 <script>
@@ -102,7 +112,7 @@ export function cubeHtml(id: string, spec: CubeViewSpec): string {
   var meta = ${scriptJson(meta)};
   var mapFigure = ${scriptJson(spec.map)};
   function bytes(b64) { return Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); }); }
-  function fail(part, e) { part.insertAdjacentHTML("beforeend", "<pre style='color:#c33;margin:28px 8px;white-space:pre-wrap'>" + String(e && e.message || e).replace(/[<&]/g, "") + "</pre>"); }
+  function fail(part, e) { part.insertAdjacentHTML("beforeend", "<pre style='color:#c33;margin:8px;white-space:pre-wrap'>" + String(e && e.message || e).replace(/[<&]/g, "") + "</pre>"); }
   var spectra = new Uint16Array(bytes("${b64(spectra.data)}").buffer);
   var mapPart = root.querySelector("[data-part=map]"), spectrumPart = root.querySelector("[data-part=spectrum]");
   function spectrumAt(px, py) {
@@ -110,8 +120,8 @@ export function cubeHtml(id: string, spec: CubeViewSpec): string {
     var y = [];
     for (var k = 0; k < meta.grid[2]; k++) { var q = spectra[(k * meta.grid[1] + gy) * meta.grid[0] + gx]; y.push(q === 65535 ? null : meta.low + meta.step * q); }
     return { data: [{ type: "scatter", mode: "lines", line: { shape: "hvh", width: 1.5 }, x: meta.x, y: y }],
-      layout: { margin: { t: 24, l: 60, r: 10, b: 36 }, height: 180, title: { text: "spectrum at pixel (" + px + ", " + py + ")", font: { size: 12 } },
-        xaxis: { title: { text: meta.xTitle } }, yaxis: { title: { text: meta.unit } } } };
+      layout: { margin: { t: 24, l: 10, r: 10, b: 10 }, height: 180, title: { text: "spectrum at pixel (" + px + ", " + py + ")", font: { size: 12 } },
+        xaxis: { title: { text: meta.xTitle }, automargin: true }, yaxis: { title: { text: meta.unit }, automargin: true } } };
   }
   ${plotlyReady()}.then(function () {
     var cx = Math.floor(meta.grid[0] * meta.factors[0] / 2), cy = Math.floor(meta.grid[1] * meta.factors[1] / 2);
@@ -125,7 +135,7 @@ export function cubeHtml(id: string, spec: CubeViewSpec): string {
       });
     });
   }).catch(function (e) { fail(mapPart, e); });
-  var part = root.querySelector("[data-part=volume]");
+  var part = root.querySelector("[data-part=volume-canvas]");
   try {
     var THREE = await import(${assetUrl("three.module.js")});
     var texture = new THREE.Data3DTexture(bytes("${b64(volume.data)}"), meta.w, meta.h, meta.d);
@@ -164,8 +174,15 @@ export function cubeHtml(id: string, spec: CubeViewSpec): string {
       camera.position.z = Math.min(8, Math.max(1.0, camera.position.z * Math.exp(e.deltaY * 0.001))); render();
     }, { passive: false });
     render();
+    // The panel's size follows the page (a narrower notebook, a resized window): so does the drawing.
+    new ResizeObserver(function () {
+      var w = part.clientWidth, h = part.clientHeight;
+      if (w < 1 || h < 1) return;
+      renderer.setSize(w, h); camera.aspect = w / h; camera.updateProjectionMatrix(); render();
+    }).observe(part);
   } catch (e) {
-    fail(part, e);
+    var why = String(e && e.message || e);
+    fail(part, /webgl/i.test(why) ? "No WebGL in this browser (" + why + "): the volume cannot be drawn here; the map and the spectra beside it work without it." : why);
   }
 })();
 </script>`;
