@@ -5,7 +5,7 @@
  * within its output budget whatever the cube's size.
  */
 import type { Cube } from "../data/products.js";
-import { DISPLAY_UNIT, spectralKind, spectralScale } from "../data/spectral.js";
+import { DISPLAY_UNIT, spectralScale } from "../data/spectral.js";
 import { downsample3d } from "./downsample.js";
 import { imageFigure, type ImageFigureOptions, type PlotlyFigure } from "./figures.js";
 import { volumeFactors, volumeSpec, type Transfer, type VolumeSpec } from "./volume.js";
@@ -58,8 +58,7 @@ export function spectraGrid(cube: Cube, binned?: { data: Float64Array; shape: [n
   const data = new Uint16Array(mean.length);
   for (let i = 0; i < mean.length; i++) data[i] = Number.isFinite(mean[i]) ? Math.round((mean[i] - lo) / step) : 65535;
   let x: number[], xTitle = "channel";
-  const kind = cube.spectralAxis === 2 && cube.wcs ? spectralKind(cube.wcs.ctype[cube.wcs.axes.spec]) : undefined;
-  const target = kind === "FREQ" && (cube.wcs?.restfrq ?? 0) > 0 ? "VRAD" : kind;
+  const target = cube.spectralAxis === 2 ? cube.lineKind : undefined;
   if (target) {
     const scale = spectralScale(target, DISPLAY_UNIT[target]);
     const values = cube.spectralValues(target);
@@ -77,9 +76,10 @@ export function spectraGrid(cube: Cube, binned?: { data: Float64Array; shape: [n
 export function cubeViewSpec(cube: Cube, options: CubeViewOptions = {}): CubeViewSpec {
   const map = cube.spectralAxis >= 0 ? cube.moment(0) : cube.collapse("max", 2);
   const maxPixels = options.maxPixels ?? 200;
-  const figure = imageFigure(map, { ...options, maxPixels });
+  // The map shares its row with the volume: three ticks a side keep sexagesimal labels apart.
+  const figure = imageFigure(map, { ticks: 3, ...options, maxPixels });
   figure.layout.height = 300;
-  figure.layout.margin = { t: 30, l: 60, r: 10, b: 40 };
+  figure.layout.margin = { t: 30, l: 10, r: 10, b: 10 };
   (figure.layout.title as { text: string }).text = cube.spectralAxis >= 0 ? "moment 0 (hover for the spectrum)" : "maximum (hover for the profile)";
   const maxSide = options.maxVoxels ?? 80;
   // The volume and the spectra are binned in one pass over the cube.

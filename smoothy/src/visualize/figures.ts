@@ -4,7 +4,7 @@
  * axes as sexagesimal ticks. Big maps are block-averaged to at most `maxPixels` a side.
  */
 import type { Image, Spectrum } from "../data/products.js";
-import { DISPLAY_UNIT, spectralKind, spectralScale, type SpectralKind } from "../data/spectral.js";
+import { DISPLAY_UNIT, spectralScale, type SpectralKind } from "../data/spectral.js";
 import { downsample2d, percentiles } from "./downsample.js";
 import { float32Json } from "./encode.js";
 import { formatDec, formatRa } from "./sexagesimal.js";
@@ -15,13 +15,17 @@ export interface PlotlyFigure {
   layout: Record<string, unknown>;
 }
 
+/** A product's source for a title: its files by name, not by path, so that titles fit narrow views. */
+export function shortSource(source: string): string {
+  return source.replace(/(^|[\s(])[^\s()]*\//g, "$1");
+}
+
 const TITLE: Record<SpectralKind, string> = { FREQ: "Frequency", VRAD: "Radio velocity", VOPT: "Optical velocity", WAVE: "Wavelength" };
 
 export function spectrumFigure(spectrum: Spectrum, options: { kind?: SpectralKind } = {}): PlotlyFigure {
   let x: number[];
   let title = "Channel";
-  const native = spectrum.wcs && spectrum.spectralAxis >= 0 ? spectralKind(spectrum.wcs.ctype[spectrum.wcs.axes.spec]) : undefined;
-  const kind = options.kind ?? (native === "FREQ" && (spectrum.wcs?.restfrq ?? 0) > 0 ? "VRAD" : native);
+  const kind = options.kind ?? spectrum.lineKind;
   if (kind) {
     const scale = spectralScale(kind, DISPLAY_UNIT[kind]);
     x = Array.from(spectrum.spectralValues(kind), (v) => v * scale);
@@ -32,9 +36,9 @@ export function spectrumFigure(spectrum: Spectrum, options: { kind?: SpectralKin
   return {
     data: [{ type: "scatter", mode: "lines", line: { shape: "hvh", width: 1.5 }, x, y: Array.from(spectrum.data, (v) => (Number.isFinite(v) ? v : null)), name: spectrum.source }],
     layout: {
-      title: { text: spectrum.source },
+      title: { text: shortSource(spectrum.source), x: 0, xanchor: "left", font: { size: 14 } },
       xaxis: { title: { text: title } },
-      yaxis: { title: { text: spectrum.unit || "value" } },
+      yaxis: { title: { text: spectrum.unit || "value" }, automargin: true },
       margin: { t: 40, r: 20 },
       height: 380,
     },
@@ -55,6 +59,14 @@ function celestialTicks(image: Image, axis: 0 | 1, n: number, factor: number): {
   return { tickvals: tickvals.map((t) => t / factor), ticktext: Array.from(world[axis], (v) => format(v)) };
 }
 
+const LEGEND_LEVELS = 8;
+
+/** "RA", "Dec", "GLON"... as astropy's WCSAxes labels them, from the axis' CTYPE. */
+function axisTitle(image: Image, axis: 0 | 1): string {
+  const name = image.wcs!.ctype[image.worldAxes[axis]].split("-")[0].trim();
+  return ({ RA: "RA", DEC: "Dec", GLON: "Galactic longitude", GLAT: "Galactic latitude", ELON: "Ecliptic longitude", ELAT: "Ecliptic latitude" } as Record<string, string>)[name.toUpperCase()] ?? name;
+}
+
 export interface ImageFigureOptions {
   /** Largest side, in pixels, of the map sent to the page (default 512): bigger maps are block-averaged. */
   maxPixels?: number;
@@ -64,6 +76,8 @@ export interface ImageFigureOptions {
   stretch?: Stretch;
   /** Percentiles of the finite values mapped to the ends of the colour scale (default [0.5, 99.5]). */
   percentiles?: [number, number];
+  /** World-coordinate ticks per celestial axis (default 5). */
+  ticks?: number;
   /** Contour levels in data units, drawn over the map; of `image` when given (same shape), else of the map itself. */
   contours?: number[] | { levels: number[]; image?: Image; color?: string };
 }
@@ -73,12 +87,11 @@ export function imageFigure(image: Image, options: ImageFigureOptions = {}): Plo
   const max = options.maxPixels ?? 512;
   const small = downsample2d(image.data, nx, ny, max);
   const [zmin, zmax] = percentiles(small.data, ...(options.percentiles ?? [0.5, 99.5]));
-  const xticks = celestialTicks(image, 0, 5, small.factor);
-  const yticks = celestialTicks(image, 1, 5, small.factor);
+  const xticks = celestialTicks(image, 0, options.ticks ?? 5, small.factor);
+  const yticks = celestialTicks(image, 1, options.ticks ?? 5, small.factor);
   const colorscale = stretchedColorscale(options.colorscale ?? "Viridis", options.stretch ?? "linear");
-  const data: Array<Record<string, unknown>> = [
-    { type: "heatmap", z: float32Json(small.data, [small.ny, small.nx]), zmin, zmax, colorscale, colorbar: { title: { text: image.unit } }, hoverongaps: false },
-  ];
+  const colorbar: Record<string, unknown> = { title: { text: image.unit } };
+  const data: Array<Record<string, unknown>> = [{ type: "heatmap", z: float32Json(small.data, [small.ny, small.nx]), zmin, zmax, colorscale, colorbar, hoverongaps: false }];
   if (options.contours) {
     const spec = Array.isArray(options.contours) ? { levels: options.contours } : options.contours;
     const of = spec.image ?? image;
@@ -86,18 +99,25 @@ export function imageFigure(image: Image, options: ImageFigureOptions = {}): Plo
     const levels = [...spec.levels].sort((a, b) => a - b);
     const z = of === image ? small : downsample2d(of.data, nx, ny, max);
     // One trace per level: plotly's own levels are evenly spaced, astronomers' (3, 5, 10 σ) are not.
-    for (const level of levels) {
-      data.push({ type: "contour", z: float32Json(z.data, [z.ny, z.nx]), showscale: false, hoverinfo: "skip", name: `${level.toPrecision(3)} ${of.unit}`,
+    // The legend lists at most LEGEND_LEVELS of them, so it always fits under the colour bar.
+    const listed = levels.length <= LEGEND_LEVELS;
+    levels.forEach((level, i) => {
+      const name = listed ? `${level.toPrecision(3)} ${of.unit}` : `${levels.length} levels, ${levels[0].toPrecision(3)} to ${levels[levels.length - 1].toPrecision(3)} ${of.unit}`;
+      data.push({ type: "contour", z: float32Json(z.data, [z.ny, z.nx]), showscale: false, hoverinfo: "skip", name, showlegend: listed || i === 0, legendgroup: "contours",
         contours: { coloring: "none", start: level, end: level, size: 1 }, line: { color: spec.color ?? "white", width: 1 } });
-    }
+    });
+    // The colour bar keeps the upper part of the right side, the legend the lower part.
+    Object.assign(colorbar, { len: 0.6, y: 1, yanchor: "top" });
   }
   return {
     data,
     layout: {
-      title: { text: image.source + (small.factor > 1 ? ` (shown ${small.factor}× binned)` : "") },
-      xaxis: { title: { text: xticks ? image.wcs!.ctype[image.worldAxes[0]].split("-")[0] : "x (pixel)" }, ...xticks, constrain: "domain" },
-      yaxis: { title: { text: yticks ? image.wcs!.ctype[image.worldAxes[1]].split("-")[0] : "y (pixel)" }, ...yticks, scaleanchor: "x", constrain: "domain" },
-      margin: { t: 40 },
+      title: { text: shortSource(image.source) + (small.factor > 1 ? ` (shown ${small.factor}× binned)` : ""), x: 0, xanchor: "left", font: { size: 14 } },
+      // automargin: the axis titles move out of the way of the tick labels, whatever their length.
+      xaxis: { title: { text: xticks ? axisTitle(image, 0) : "x (pixel)" }, ...xticks, constrain: "domain", automargin: true },
+      yaxis: { title: { text: yticks ? axisTitle(image, 1) : "y (pixel)" }, ...yticks, scaleanchor: "x", constrain: "domain", automargin: true },
+      legend: { x: 1.02, xanchor: "left", y: 0, yanchor: "bottom", font: { size: 11 } },
+      margin: { t: 40, r: 20, l: 20, b: 20 },
       height: 520,
     },
   };

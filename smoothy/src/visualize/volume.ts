@@ -4,6 +4,7 @@
  * (values below `lowSigma` × noise are transparent) so faint emission is not lost under a fixed
  * transfer function.
  */
+import { shortSource } from "./figures.js";
 import type { Cube } from "../data/products.js";
 import { madStd } from "../data/statistics.js";
 import { downsample3d, percentiles } from "./downsample.js";
@@ -42,5 +43,5 @@ export function volumeSpec(cube: Cube, options: { maxSide?: number; lowSigma?: n
   const high = Math.max(percentiles(mean, 99.9, 99.9)[0], low * 1.0001 + 1e-30);
   const data = new Uint8Array(mean.length);
   mean.forEach((v, i) => (data[i] = Number.isFinite(v) ? Math.round(255 * Math.min(1, Math.max(0, (v - low) / (high - low)))) : 0));
-  return { data, width: w, height: h, depth: d, low, high, unit: cube.unit, title: cube.source + (f > 1 ? ` (shown ${f}× binned)` : ""), transfer: options.transfer ?? "mip" };
+  return { data, width: w, height: h, depth: d, low, high, unit: cube.unit, title: shortSource(cube.source) + (f > 1 ? ` (shown ${f}× binned)` : ""), transfer: options.transfer ?? "mip" };
 }
