@@ -1,13 +1,14 @@
 /**
  * casa-bridge: casacore from TypeScript. CASA images (and FITS/MIRIAD through casacore) as smoothy
- * products, tables and TaQL, MeasurementSet summaries, and measures. casacore's log goes to
- * `setCasaLogger` (silent by default), never straight to stderr.
+ * products, tables and TaQL, MeasurementSets summarised and written, and measures. casacore's log
+ * goes to `setCasaLogger` (silent by default), never straight to stderr.
  */
 import { casa } from "./native.js";
 
 export { CasaImage, type Box } from "./image.js";
 export { CasaTable, taql } from "./table.js";
 export { listobs, formatListobs, type Listobs } from "./listobs.js";
+export { createMeasurementSet, type MeasurementSetSpec, type MsAntenna, type MsDataDescription, type MsField, type MsObservation, type MsPolarization, type MsRows, type MsScan, type MsSpectralWindow } from "./measurement-set.js";
 export { convertDirection, convertEpoch, convertFrequency, frequencyToVelocity, velocityToFrequency, observatories, type Frame } from "./measures.js";
 export { fitsCards, fitsHeader } from "./fits-header.js";
 export type { Beam, ColumnData, ColumnDescription, CoordinateJson, CoordinateSystemJson, ImageStatistics } from "./native.js";

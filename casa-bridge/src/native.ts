@@ -1,10 +1,10 @@
 /**
- * The jovial_casa addon (native/casa): casacore's images, tables, TaQL and measures. This interface is
+ * The jovial_casa addon (native/casa): casacore's images, tables, TaQL, measures and new MeasurementSets. This interface is
  * the contract between the C++ binding and casa-bridge's TypeScript; keep both in step.
  *
  * Conventions: axes in casacore's order, which is FITS's (axis 0 varies fastest); pixel coordinates
- * 0-based (casacore's own); angles in radians unless a name says otherwise; times as MJD in days;
- * frequencies in Hz. Every error is a JavaScript Error whose message names the path (or the query)
+ * 0-based (casacore's own); angles in radians unless a name says otherwise; times as MJD in days,
+ * except a MeasurementSet's columns, which keep the MS's MJD seconds; frequencies in Hz. Every error is a JavaScript Error whose message names the path (or the query)
  * and the cause; bad input never crashes the process.
  */
 import { loadAddon } from "smoothy";
@@ -171,6 +171,130 @@ export interface TableHandle {
   close(): void;
 }
 
+/**
+ * The description of a new MeasurementSet (createMeasurementSet). Names follow the MS's columns in camelCase
+ * (ANTENNA DISH_DIAMETER is `dishDiameter`, SPECTRAL_WINDOW CHAN_FREQ is `chanFreq`, ...); values are in the
+ * columns' own units: metres, radians (J2000), Hz, and MJD seconds (UTC) for times, as the MS's TIME column.
+ * Ids are 0-based row numbers of the subtables, as in the MS.
+ */
+export interface MsAntenna {
+  name: string;
+  station?: string;
+  /** ITRF x, y, z in metres. */
+  position: ArrayLike<number>;
+  /** Metres. */
+  dishDiameter: number;
+  /** Default "ALT-AZ". */
+  mount?: string;
+  /** Default "GROUND-BASED". */
+  type?: string;
+  /** Axes offset, x, y, z in metres (default 0, 0, 0). */
+  offset?: ArrayLike<number>;
+}
+
+export interface MsField {
+  name: string;
+  code?: string;
+  /** [ra, dec], J2000 radians. DELAY_DIR and REFERENCE_DIR default to PHASE_DIR. */
+  phaseDir: ArrayLike<number>;
+  delayDir?: ArrayLike<number>;
+  referenceDir?: ArrayLike<number>;
+  /** The directions' epoch, MJD seconds (default 0). */
+  time?: number;
+  /** Row of the SOURCE table; default -1 (none is written). */
+  sourceId?: number;
+}
+
+export interface MsSpectralWindow {
+  name?: string;
+  /** Channel frequencies, Hz. */
+  chanFreq: ArrayLike<number>;
+  /** Hz, one per channel or one for all (negative for decreasing frequencies). */
+  chanWidth: number | ArrayLike<number>;
+  /** Default |chanWidth|. */
+  effectiveBw?: number | ArrayLike<number>;
+  resolution?: number | ArrayLike<number>;
+  /** Default the first channel's frequency, as CASA's simulator writes it. */
+  refFrequency?: number;
+  /** Default the sum of |chanWidth|. */
+  totalBandwidth?: number;
+  /** The frequency frame: "TOPO" (default), "LSRK", "BARY", ... */
+  measFreqRef?: string;
+  /** Default 1. */
+  netSideband?: number;
+}
+
+export interface MsPolarization {
+  /** The correlations, e.g. ["XX", "YY"] or ["RR", "RL", "LR", "LL"]; CORR_PRODUCT follows from them. */
+  corrType: string[];
+}
+
+export interface MsDataDescription {
+  spectralWindowId: number;
+  polarizationId: number;
+}
+
+export interface MsObservation {
+  telescopeName?: string;
+  observer?: string;
+  project?: string;
+  scheduleType?: string;
+  /** MJD seconds. */
+  releaseDate?: number;
+  /** [start, end] MJD seconds; default the span of the main table's integrations. */
+  timeRange?: ArrayLike<number>;
+}
+
+/** Main-table rows, one value per row for each column (INTERVAL, EXPOSURE and TIME_CENTROID may be one number for all). */
+export interface MsRows {
+  /** MJD seconds, UTC: the middle of each integration. */
+  time: ArrayLike<number>;
+  fieldId: ArrayLike<number>;
+  scanNumber: ArrayLike<number>;
+  dataDescId: ArrayLike<number>;
+  antenna1: ArrayLike<number>;
+  antenna2: ArrayLike<number>;
+  /** Seconds. */
+  interval: number | ArrayLike<number>;
+  /** Default INTERVAL. */
+  exposure?: number | ArrayLike<number>;
+  /** Default TIME. */
+  timeCentroid?: number | ArrayLike<number>;
+  /** u, v, w per row (3 numbers each, metres); default computed from the antenna positions and the field's phase centre (J2000). */
+  uvw?: ArrayLike<number>;
+}
+
+/** A scan, expanded into rows: each integration, in each data description, every baseline (ANTENNA1 < ANTENNA2). */
+export interface MsScan {
+  /** Default the scan's position in the list + 1. */
+  scanNumber?: number;
+  fieldId: number;
+  /** MJD seconds, UTC: the start of the first integration (TIME is each integration's middle). */
+  start: number;
+  /** Seconds per integration. */
+  interval: number;
+  integrations: number;
+  /** Default every data description. */
+  dataDescIds?: number[];
+  /** Also the rows with ANTENNA1 == ANTENNA2 (default false). */
+  autocorrelations?: boolean;
+}
+
+export interface MeasurementSetSpec {
+  antennas: MsAntenna[];
+  fields: MsField[];
+  spectralWindows: MsSpectralWindow[];
+  polarizations: MsPolarization[];
+  /** Default one per spectral window, each with polarization 0. */
+  dataDescriptions?: MsDataDescription[];
+  observation?: MsObservation;
+  /** The main table, row by row or as scans (not both); neither gives an MS without rows. */
+  rows?: MsRows;
+  scans?: MsScan[];
+  /** Visibility columns to add, zero-filled and shaped per row: "DATA", "MODEL_DATA", "CORRECTED_DATA". */
+  dataColumns?: Array<"DATA" | "MODEL_DATA" | "CORRECTED_DATA">;
+}
+
 export interface CasaAddon {
   casacoreVersion: string;
   /** Routes casacore's log messages to a function (called on the event loop, asynchronously, also for messages from workers), or drops them (null, the default); never straight to stderr. */
@@ -182,6 +306,14 @@ export interface CasaAddon {
   /** CASA image to FITS (ImageFITSConverter), and back. */
   imageToFits(image: string, fits: string, options?: { overwrite?: boolean }): Promise<void>;
   imageFromFits(fits: string, image: string, options?: { overwrite?: boolean }): Promise<void>;
+  /**
+   * A new MeasurementSet at `path` (casacore's MS classes: the required columns and default subtables, filled from `spec`,
+   * with one FEED row per antenna and FLAG, WEIGHT and SIGMA shaped per row), written off the event loop into a staging
+   * folder next to `path` and renamed into place; an existing MS there is replaced only with `overwrite` and when this
+   * process does not have it open. A bad parameter rejects with a TypeError or RangeError naming it; on any failure
+   * `path` is left as it was.
+   */
+  createMeasurementSet(path: string, spec: MeasurementSetSpec, options?: { overwrite?: boolean }): Promise<{ path: string; nrows: number }>;
   openTable(path: string, options?: { writable?: boolean }): TableHandle;
   /**
    * A TaQL command (casacore's default style: 1-based indices unless the command says `using style python`): a SELECT (or other

@@ -1,4 +1,4 @@
-// The casacore addon: casacore's images, tables, TaQL and measures for casa-bridge.
+// The casacore addon: casacore's images, tables, TaQL, measures and new MeasurementSets for casa-bridge.
 #include <casacore/casa/version.h>
 
 #include "common.h"
@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   jovialcasa::initImages(env, exports);
   jovialcasa::initTables(env, exports);
   jovialcasa::initMeasures(env, exports);
+  jovialcasa::initMsWriter(env, exports);
   return exports;
 }
 

@@ -1,5 +1,6 @@
 // Shared pieces of the casacore binding (addon jovial_casa). Each area registers its functions from
-// its own file: images.cc and measures.cc, tables.cc (tables and TaQL), logging.cc.
+// its own file: images.cc and measures.cc, tables.cc (tables and TaQL), ms-writer.cc (new
+// MeasurementSets), logging.cc.
 // The JavaScript-facing contract is casa-bridge/src/native.ts: keep both in step.
 #pragma once
 
@@ -45,5 +46,6 @@ void initLogging(Napi::Env env, Napi::Object exports);
 void initImages(Napi::Env env, Napi::Object exports);
 void initTables(Napi::Env env, Napi::Object exports);
 void initMeasures(Napi::Env env, Napi::Object exports);
+void initMsWriter(Napi::Env env, Napi::Object exports);
 
 }  // namespace jovialcasa
