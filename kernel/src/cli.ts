@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BROWSER_ASSETS, browserAssetPath } from "smoothy";
+import { declaredAssets } from "./assets.js";
 import { kernelRoot } from "./interpreter/paths.js";
 
 export interface KernelspecOptions {
@@ -58,9 +58,9 @@ export function installKernelspec(options: KernelspecOptions = {}): string {
     const from = path.join(kernelRoot, "kernelspec", logo);
     if (existsSync(from)) copyFileSync(from, path.join(dir, logo));
   }
-  // Jupyter servers serve a kernelspec's folder at /kernelspecs/<name>/: smoothy's views load
-  // plotly.js and three.js from there, so they work offline and behind JupyterHub.
-  for (const asset of BROWSER_ASSETS) copyFileSync(browserAssetPath(asset.as), path.join(dir, asset.as));
+  // Jupyter servers serve a kernelspec's folder at /kernelspecs/<name>/: views load the libraries
+  // their packages declare (plotly.js, three.js) from there, so they work offline and behind JupyterHub.
+  for (const asset of declaredAssets(kernelRoot)) copyFileSync(asset.path, path.join(dir, asset.as));
   return dir;
 }
 

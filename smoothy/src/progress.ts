@@ -6,9 +6,7 @@
  * (`jovial.signal`, which the kernel aborts on an interrupt), so interrupted work stops at its next
  * step instead of running on unseen.
  */
-interface NotebookDisplay {
-  (value: unknown, options?: { display_id?: boolean | string }): { update(value: unknown): Promise<void> } | undefined;
-}
+import { cellSignal, notebook, type DisplayHandle } from "./notebook.js";
 
 export interface Progress {
   /** `done` units of the total are finished. */
@@ -24,11 +22,6 @@ function bar(fraction: number, width: number): string {
   return "█".repeat(full) + "░".repeat(width - full);
 }
 
-/** The signal of the notebook cell this code runs for, when it runs in the JOVIAL kernel. */
-export function cellSignal(): AbortSignal | undefined {
-  return (globalThis as { jovial?: { signal?: AbortSignal } }).jovial?.signal;
-}
-
 /** Throws the abort reason (the kernel's "Interrupted" error, or an AbortError) once `signal` is aborted. */
 export function checkCancelled(signal: AbortSignal | undefined = cellSignal()): void {
   signal?.throwIfAborted();
@@ -38,20 +31,19 @@ export function checkCancelled(signal: AbortSignal | undefined = cellSignal()): 
 export function progress(label: string, total: number, signal: AbortSignal | null | undefined = cellSignal()): Progress {
   const started = Date.now();
   let last = 0;
-  let shown: { update(value: unknown): Promise<void> } | undefined;
+  let shown: DisplayHandle | undefined;
   let terminal = false;
-  const display = (globalThis as { display?: NotebookDisplay }).display;
-  const inNotebook = typeof display === "function" && "jovial" in globalThis;
+  const context = notebook();
   const render = (done: number, finished: boolean) => {
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const text = `${label} ${finished ? "done" : `${Math.floor(fraction * 100)}%`} (${seconds} s)`;
-    if (inNotebook) {
+    if (context) {
       const bundle = {
         "text/plain": `${bar(fraction, 30)} ${text}`,
         "text/html": `<div style="font:12px sans-serif"><progress value="${fraction}" max="1" style="width:240px;vertical-align:middle"></progress> ${text.replace(/[<&]/g, "")}</div>`,
       };
-      if (!shown) shown = display!(bundle, { display_id: true });
+      if (!shown) shown = context.display(bundle, { display_id: true });
       else void shown.update(bundle);
     } else if (process.stderr.isTTY) {
       terminal = true;

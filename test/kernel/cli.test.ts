@@ -1,10 +1,11 @@
 // `jovial kernel install` in each of its places, checked with Debian's `jupyter kernelspec list`.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { declaredAssets } from "../../kernel/src/assets.ts";
 import { ROOT } from "../helpers/kernel-client.ts";
 
 const test = suite("jovial kernel install");
@@ -38,6 +39,36 @@ test("--prefix DIR with a name, a display name and an environment", () => {
   for (const logo of ["logo-32x32.png", "logo-64x64.png"]) {
     assert.equal([...readFileSync(path.join(dir, logo)).subarray(1, 4)], [0x50, 0x4e, 0x47], `${logo} is a PNG`);
   }
+});
+
+test("the kernelspec serves the browser files packages declare (jovial.assets), byte for byte", () => {
+  const dir = path.join(tmp, "share", "jupyter", "kernels", "jovial-test");
+  const smoothy = JSON.parse(readFileSync(path.join(ROOT, "smoothy", "package.json"), "utf8")) as { jovial: { assets: Record<string, string> } };
+  assert.equal(Object.keys(smoothy.jovial.assets).sort(), ["plotly.min.js", "three.core.js", "three.module.js"]);
+  for (const [as, spec] of Object.entries(smoothy.jovial.assets)) {
+    assert.ok(readFileSync(path.join(dir, as)).equals(readFileSync(path.join(ROOT, "node_modules", spec))), `${as} is ${spec}`);
+  }
+});
+
+test("asset declarations: found up the node_modules folders, with errors that name the package", () => {
+  const root = mkdtempSync(path.join(tmp, "assets-"));
+  const pkg = (dir: string, manifest: object, files: Record<string, string> = {}) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify(manifest));
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  };
+  pkg(path.join(root, "node_modules", "viewer"), { name: "viewer", jovial: { assets: { "lib.js": "@scope/lib/dist.js" } } });
+  pkg(path.join(root, "node_modules", "@scope", "lib"), { name: "@scope/lib" }, { "dist.js": "lib" });
+  pkg(path.join(root, "node_modules", "plain"), { name: "plain" });
+  const kernel = path.join(root, "kernel");
+  mkdirSync(kernel);
+  const found = declaredAssets(kernel);
+  assert.equal(found.map((a) => [a.as, a.declaredBy, readFileSync(a.path, "utf8")]), [["lib.js", "viewer", "lib"]]);
+  pkg(path.join(root, "node_modules", "other"), { name: "other", jovial: { assets: { "lib.js": "other/own.js" } } }, { "own.js": "own" });
+  assert.throws(() => declaredAssets(kernel), /other and viewer both declare the browser asset lib\.js|viewer and other both declare the browser asset lib\.js/);
+  rmSync(path.join(root, "node_modules", "other"), { recursive: true });
+  pkg(path.join(root, "node_modules", "broken"), { name: "broken", jovial: { assets: { "x.js": "missing-pkg/x.js" } } });
+  assert.throws(() => declaredAssets(kernel), /broken: the asset x\.js is declared as "missing-pkg\/x\.js", and the package missing-pkg is not installed/);
 });
 
 test("--user (the default) writes into the user's Jupyter data dir", () => {

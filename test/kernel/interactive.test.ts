@@ -76,6 +76,15 @@ test("jovial.signal: each cell's AbortSignal, aborted by an interrupt so library
   assert.is(resultText(after), "[ true, 'Interrupted', false, false ]", JSON.stringify(after.reply.content));
 });
 
+test("the kernel publishes the notebook contract that libraries use: name, asset path, the cell's signal, display", async () => {
+  const code = `import { notebookContext } from "@jovial/kernel/notebook";
+import { notebook } from "smoothy";
+const context = notebookContext()!;
+[context === notebook(), context.kernelName, context.assetsPath, context.signal === jovial.signal, context.signal!.aborted, typeof context.display, Object.isFrozen(context)]`;
+  const ex = await kernel.execute(code);
+  assert.is(resultText(ex), "[ true, 'jovial', 'kernelspecs/jovial/', true, false, 'function', true ]", JSON.stringify(ex.reply.content));
+});
+
 test("an interrupt stops a smoothy read in flight: the read rejects instead of running on", async () => {
   const file = path.join(home.dir, "big.fits");
   const cards = ["SIMPLE  =                    T", "BITPIX  =                  -32", "NAXIS   =                    3", "NAXIS1  =                 1024", "NAXIS2  =                 1024", "NAXIS3  =                  512", "END"];

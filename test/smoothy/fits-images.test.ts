@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { NOTEBOOK_CONTEXT, type NotebookContext } from "@jovial/kernel/notebook";
 import { FitsError, open, writeImage, type ImageArray } from "smoothy";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 
@@ -164,7 +165,7 @@ test("{ into }: planes read one after another into one reused buffer equal fresh
   }
 });
 
-test("a read stops when its signal is aborted: explicitly, or through the notebook cell's jovial.signal", async () => {
+test("a read stops when its signal is aborted: explicitly, or through the notebook cell's signal", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-cancel-"));
   try {
     // 256 MiB of float32 zeros: a sparse file, so making it costs nothing.
@@ -182,13 +183,14 @@ test("a read stops when its signal is aborted: explicitly, or through the notebo
     const before = new AbortController();
     before.abort();
     assert.is((await hdu.section([0, 0, 0], [1, 1, 1], { signal: before.signal }).catch((e: Error) => e)).name, "AbortError");
-    // In the JOVIAL kernel `jovial.signal` is the running cell's; reads take it when given none.
-    const globals = globalThis as { jovial?: { signal?: AbortSignal } };
-    globals.jovial = { signal: before.signal };
+    // In a notebook the kernel's published context carries the running cell's signal; reads take it
+    // when given none. (Interrupting a real kernel's read is tested in test/kernel.)
+    const globals = globalThis as { [NOTEBOOK_CONTEXT]?: Partial<NotebookContext> };
+    globals[NOTEBOOK_CONTEXT] = { signal: before.signal };
     try {
       assert.is((await hdu.data().catch((e: Error) => e)).name, "AbortError");
     } finally {
-      delete globals.jovial;
+      delete globals[NOTEBOOK_CONTEXT];
     }
     assert.equal((await hdu.section([0, 0, 0], [2, 1, 1])).data, new Float32Array(2), "without a signal the same HDU still reads");
     await list.close();

@@ -1,6 +1,8 @@
 /**
  * The globals a cell sees besides Node's: `display`, `clearOutput`, `prompt`, `input`, `jupyter`
  * (comms) and `jovial` (settings). Their types are in `kernel/types/notebook.d.ts`; keep both in step.
+ * Libraries get the same through the published contract (`../notebook-contract.ts`), installed here
+ * under its key.
  */
 import process from "node:process";
 import { randomUUID } from "node:crypto";
@@ -14,18 +16,9 @@ import type { Outputs } from "./output.js";
 import { RUNTIME } from "./transpile.js";
 import type { Stdin } from "./stdin.js";
 
-export interface DisplayOptions {
-  /** Give the output an id to update it later; `true` makes one up. */
-  display_id?: string | boolean;
-  metadata?: Record<string, unknown>;
-  /** Treat the value as a MIME bundle even if it does not look like one. */
-  raw?: boolean;
-}
+import { NOTEBOOK_CONTEXT, type DisplayHandle, type DisplayOptions, type NotebookContext } from "../notebook-contract.js";
 
-export interface DisplayHandle {
-  display_id: string;
-  update(value: unknown, options?: Omit<DisplayOptions, "display_id">): Promise<void>;
-}
+export type { DisplayHandle, DisplayOptions } from "../notebook-contract.js";
 
 interface Dependencies {
   outputs: Outputs;
@@ -90,4 +83,17 @@ export function installNotebookGlobals({ outputs, comms, stdin, settings, versio
   for (const [name, value] of Object.entries(globals)) {
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   }
+  const kernelName = process.env.JOVIAL_KERNEL_NAME || "jovial";
+  const context: NotebookContext = {
+    kernelName,
+    assetsPath: `kernelspecs/${kernelName}/`,
+    get signal() {
+      return requestContext.getStore()?.signal;
+    },
+    display,
+    clearOutput: (options = {}) => outputs.emit("clear_output", { wait: Boolean(options.wait) }),
+    openComm: comms.openComm.bind(comms),
+    registerCommTarget: comms.registerTarget.bind(comms),
+  };
+  Object.defineProperty(globalThis, NOTEBOOK_CONTEXT, { value: Object.freeze(context), configurable: true, enumerable: false });
 }

@@ -6,7 +6,7 @@ import type { Card } from "./card.js";
 import { FitsError } from "./errors.js";
 import { Header } from "./header.js";
 import { readCompressed } from "./compressed.js";
-import { cellSignal } from "../progress.js";
+import { cellSignal } from "../notebook.js";
 
 export interface ReadOptions {
   /** Cancels the read: it rejects with the signal's reason at its next step. */

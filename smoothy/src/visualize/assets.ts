@@ -1,30 +1,21 @@
 /**
- * The browser libraries views need, from the npm packages that ship them: the kernel copies them
- * into its kernelspec folder, standalone pages carry them inside.
+ * The browser libraries smoothy's views load (plotly.js, three.js), as smoothy's package.json
+ * declares them in `jovial.assets`: the kernel serves them from its kernelspec folder, standalone
+ * pages carry them inside.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { packageAssets, type Asset } from "@jovial/kernel/assets";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const BROWSER_ASSETS: Array<{ pkg: string; file: string; as: string }> = [
-  { pkg: "plotly.js-dist-min", file: "plotly.min.js", as: "plotly.min.js" },
-  { pkg: "three", file: "build/three.module.js", as: "three.module.js" },
-  { pkg: "three", file: "build/three.core.js", as: "three.core.js" },
-];
+/** smoothy's own folder: dist/visualize/assets.js is two levels below it. */
+const SMOOTHY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** A package's folder (some packages' `exports` hide their package.json, so walk up from the entry). */
-function packageDir(name: string): string {
-  const entry = createRequire(import.meta.url).resolve(name);
-  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === name) return dir;
-  }
-  throw new Error(`cannot find the folder of the package ${name} (needed for smoothy's views); run npm ci`);
-}
+let assets: Asset[] | undefined;
 
 /** The path of an asset by the name views load it as (plotly.min.js, three.module.js, three.core.js). */
 export function browserAssetPath(as: string): string {
-  const asset = BROWSER_ASSETS.find((a) => a.as === as);
-  if (!asset) throw new RangeError(`no browser asset ${JSON.stringify(as)}`);
-  return path.join(packageDir(asset.pkg), asset.file);
+  assets ??= packageAssets(SMOOTHY_ROOT);
+  const asset = assets.find((a) => a.as === as);
+  if (!asset) throw new RangeError(`no browser asset ${JSON.stringify(as)} (smoothy declares ${assets.map((a) => a.as).join(", ")})`);
+  return asset.path;
 }

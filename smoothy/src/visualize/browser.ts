@@ -4,19 +4,15 @@
  * views work offline, behind JupyterHub's base URL, in the classic notebook and in JupyterLab.
  */
 
+import { assetsPath } from "../notebook.js";
 import type { CubeViewSpec } from "./cube-view.js";
-
-/** The kernelspec whose folder holds the libraries: the running kernel's, or "jovial". */
-function kernelName(): string {
-  return process.env.JOVIAL_KERNEL_NAME || "jovial";
-}
 
 /**
  * A script expression giving the URL of a library: the page's own copy when a standalone page
  * carries it (`window.__jovialAssets`), else the file in the kernelspec folder.
  */
 function assetUrl(file: string): string {
-  return `((window.__jovialAssets || {})["${file}"] || ((document.body && document.body.dataset.baseUrl) || (JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}").baseUrl) || "/").replace(/\\/?$/, "/") + "kernelspecs/${kernelName()}/${file}")`;
+  return `((window.__jovialAssets || {})["${file}"] || ((document.body && document.body.dataset.baseUrl) || (JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}").baseUrl) || "/").replace(/\\/?$/, "/") + "${assetsPath()}${file}")`;
 }
 
 /** JSON that is safe inside a <script>: `</script>` in a FITS header must not end it. */
