@@ -7,7 +7,7 @@
  * except a MeasurementSet's columns, which keep the MS's MJD seconds; frequencies in Hz. Every error is a JavaScript Error whose message names the path (or the query)
  * and the cause; bad input never crashes the process.
  */
-import { loadAddon } from "smoothy";
+import { loadAddon } from "@jovial/native";
 
 export type PixelArray = Float32Array | Float64Array;
 
@@ -346,5 +346,5 @@ export interface MeasureFrame {
 }
 
 export function casa(): CasaAddon {
-  return loadAddon<CasaAddon>("jovial_casa", "casa-bridge (casacore's images, tables and measures)", ["casacore-dev", "casacore-data"]);
+  return loadAddon<CasaAddon>("jovial_casa");
 }

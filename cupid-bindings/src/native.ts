@@ -1,5 +1,5 @@
 /** The jovial_cupid addon (native/cupid): CUPID's FINDCLUMPS flow in a worker thread. */
-import { loadAddon } from "smoothy";
+import { loadAddon } from "@jovial/native";
 
 export interface NativeResult {
   ndim: number;
@@ -28,5 +28,5 @@ export interface CupidAddon {
 }
 
 export function cupid(): CupidAddon {
-  return loadAddon<CupidAddon>("jovial_cupid", "CUPID's clump finders", []);
+  return loadAddon<CupidAddon>("jovial_cupid");
 }

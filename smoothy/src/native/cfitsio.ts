@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { DType, PixelArray } from "../fits/image-data.js";
-import { loadAddon } from "./load.js";
+import { loadAddon } from "@jovial/native";
 
 interface CfitsioAddon {
   /** Fills `out` with the pixels from `first` to `last` (1-based, inclusive, FITS axis order). */
@@ -20,7 +20,7 @@ export interface ReadRequest {
 }
 
 export function cfitsio(): CfitsioAddon {
-  return loadAddon<CfitsioAddon>("jovial_cfitsio", "Reading tile-compressed FITS images", ["libcfitsio-dev"]);
+  return loadAddon<CfitsioAddon>("jovial_cfitsio");
 }
 
 let child: ChildProcess | undefined;

@@ -3,7 +3,7 @@
  * read them, into memory mapped with huge pages. Optional: without it smoothy reads through node:fs
  * and swaps in JavaScript, slower but the same values.
  */
-import { loadAddon } from "./load.js";
+import { loadAddon } from "@jovial/native";
 
 export interface IoAddon {
   /** Reads each [fileOffset, targetOffset, length] run of `runs` into `target`, swapped to native order. */
@@ -17,7 +17,7 @@ let addon: IoAddon | null | undefined;
 export function io(): IoAddon | undefined {
   if (addon === undefined) {
     try {
-      addon = loadAddon<IoAddon>("jovial_io", "Fast FITS reads", []);
+      addon = loadAddon<IoAddon>("jovial_io");
     } catch {
       addon = null;
     }

@@ -1,5 +1,5 @@
 /** The wcslib addon (native/wcslib): its plain-data interface. */
-import { loadAddon } from "./load.js";
+import { loadAddon } from "@jovial/native";
 
 export interface WcsInfo {
   naxis: number;
@@ -37,5 +37,5 @@ interface WcslibAddon {
 }
 
 export function wcslib(): WcslibAddon {
-  return loadAddon<WcslibAddon>("jovial_wcslib", "smoothy's WCS", ["wcslib-dev"]);
+  return loadAddon<WcslibAddon>("jovial_wcslib");
 }
