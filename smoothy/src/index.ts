@@ -23,13 +23,11 @@ export { spectrumFigure, imageFigure, type ImageFigureOptions, type PlotlyFigure
 export { volumeSpec, type Transfer, type VolumeSpec } from "./visualize/volume.js";
 export { cubeViewSpec, spectraGrid, type CubeViewOptions, type CubeViewSpec, type SpectraGrid } from "./visualize/cube-view.js";
 export { type Colorscale, type Stretch } from "./visualize/stretch.js";
-export { BROWSER_ASSETS, browserAssetPath } from "./visualize/assets.js";
+export { browserAssetPath } from "./visualize/assets.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
-export { cellSignal, checkCancelled, progress, type Progress } from "./progress.js";
-export { loadAddon } from "./native/load.js";
-export { distribute, Run, type DistributeOptions } from "./pipeline/distribute.js";
-export type { TaskResult } from "./pipeline/results-log.js";
-export { writeSyntheticArchive, type SyntheticCube, type SyntheticSource } from "./pipeline/synthetic.js";
-export { ROISE_TASK } from "./pipeline/tasks.js";
+export { checkCancelled, progress, type Progress } from "./progress.js";
+export { cellSignal, notebook, type NotebookContext } from "./notebook.js";
+// Also at "smoothy/pipeline" and "smoothy/regions"; BullMQ loads only for a run on Redis.
+export * from "./pipeline/index.js";
 export { findRegions, regionsTable, REGION_COLUMNS, type FindRegionsOptions, type Region, type RegionRange, type RegionsResult, type RegionColumn, type RegionsTable } from "./regions/index.js";

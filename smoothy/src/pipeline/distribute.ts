@@ -5,9 +5,9 @@
  */
 import { statSync } from "node:fs";
 import os from "node:os";
-import { cellSignal, progress } from "../progress.js";
+import { cellSignal } from "../notebook.js";
+import { progress } from "../progress.js";
 import { runLocal, type PoolTask } from "./local-pool.js";
-import { runRedis } from "./redis-queue.js";
 import { keyOf, ResultsLog, type TaskResult } from "./results-log.js";
 import { taskUrl } from "./task-module.js";
 
@@ -128,7 +128,8 @@ export function distribute<I, R = unknown>(inputs: Iterable<I>, task: string | U
       bar.update(++done);
     };
     const common = { task: url, attempts: options.attempts ?? 3, backoff: options.backoff ?? 200, signal };
-    if (options.redis) await runRedis(tasks, { ...common, redis: options.redis, queue: options.queue ?? "jovial" }, record);
+    // BullMQ and ioredis load only for a run on a cluster: `import "smoothy"` stays light.
+    if (options.redis) await (await import("./redis-queue.js")).runRedis(tasks, { ...common, redis: options.redis, queue: options.queue ?? "jovial" }, record);
     else await runLocal(tasks, { ...common, workers: options.workers ?? os.availableParallelism(), memoryBudget: options.memoryBudget ?? defaultBudget() }, record);
     bar.finish();
   });
