@@ -3,6 +3,7 @@
  * or a range of rows into typed arrays (off the event loop), single cells, and TaQL.
  */
 import { casa, type ColumnData, type ColumnDescription, type TableHandle } from "./native.js";
+import { escapeHtml } from "smoothy";
 
 export class CasaTable {
   private constructor(private readonly handle: TableHandle) {}
@@ -59,14 +60,13 @@ export class CasaTable {
 
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     const names = this.columnNames();
-    const escape = (s: string) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
     const rows = names.map((n) => {
       const d = this.describeColumn(n);
-      return `<tr><td>${escape(n)}</td><td>${d.valueType}</td><td>${d.isScalar ? "scalar" : d.shape ? `[${d.shape.join(", ")}]` : `${d.ndim}-D, varying`}</td></tr>`;
+      return `<tr><td>${escapeHtml(n)}</td><td>${d.valueType}</td><td>${d.isScalar ? "scalar" : d.shape ? `[${d.shape.join(", ")}]` : `${d.ndim}-D, varying`}</td></tr>`;
     });
     return {
       "text/plain": `${this.path}: ${this.nrows} rows, columns ${names.join(", ")}`,
-      "text/html": `<p>${escape(this.path)}: ${this.nrows} rows</p><table><tr><th>column</th><th>type</th><th>cells</th></tr>${rows.join("")}</table>`,
+      "text/html": `<p>${escapeHtml(this.path)}: ${this.nrows} rows</p><table><tr><th>column</th><th>type</th><th>cells</th></tr>${rows.join("")}</table>`,
     };
   }
 }

@@ -5,7 +5,7 @@
  * centroid and peak when the data have a WCS. One row per clump the algorithm returned, rejected ones
  * included (index empty, accepted 0, with the reason), as the reference catalogues list them.
  */
-import { writeTable, type ColumnInput } from "smoothy";
+import { escapeHtml, writeTable, type ColumnInput } from "smoothy";
 
 export type CatalogueColumn = Float64Array | string[];
 
@@ -68,9 +68,8 @@ export class ClumpCatalogue {
   html(max = 50): string {
     const names = [...this.columnNames.filter((n) => !/_nodeconv$|^ext_/.test(n)), ...Object.keys(this.world)];
     const format = (v: number | string) => (typeof v === "string" ? v : Number.isNaN(v) ? "" : Number.isInteger(v) ? String(v) : v.toPrecision(5));
-    const escape = (s: string) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
-    const head = names.map((n) => `<th>${escape(n)}</th>`).join("");
-    const body = Array.from({ length: Math.min(max, this.rows) }, (_, r) => `<tr>${names.map((n) => `<td>${escape(format(this.column(n)[r]))}</td>`).join("")}</tr>`).join("");
+    const head = names.map((n) => `<th>${escapeHtml(n)}</th>`).join("");
+    const body = Array.from({ length: Math.min(max, this.rows) }, (_, r) => `<tr>${names.map((n) => `<td>${escapeHtml(format(this.column(n)[r]))}</td>`).join("")}</tr>`).join("");
     const more = this.rows > max ? `<p>${this.rows - max} more rows</p>` : "";
     return `<div style="max-height:360px;overflow:auto"><table style="font-size:11px"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${more}`;
   }

@@ -27,6 +27,7 @@ export { browserAssetPath } from "./visualize/assets.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
 export { checkCancelled, progress, type Progress } from "./progress.js";
+export { escapeHtml } from "./html.js";
 export { cellSignal, notebook, type NotebookContext } from "./notebook.js";
 // Also at "smoothy/pipeline" and "smoothy/regions"; BullMQ loads only for a run on Redis.
 export * from "./pipeline/index.js";

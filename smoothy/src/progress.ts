@@ -6,6 +6,7 @@
  * (`jovial.signal`, which the kernel aborts on an interrupt), so interrupted work stops at its next
  * step instead of running on unseen.
  */
+import { escapeHtml } from "./html.js";
 import { cellSignal, notebook, type DisplayHandle } from "./notebook.js";
 
 export interface Progress {
@@ -41,7 +42,7 @@ export function progress(label: string, total: number, signal: AbortSignal | nul
     if (context) {
       const bundle = {
         "text/plain": `${bar(fraction, 30)} ${text}`,
-        "text/html": `<div style="font:12px sans-serif"><progress value="${fraction}" max="1" style="width:240px;vertical-align:middle"></progress> ${text.replace(/[<&]/g, "")}</div>`,
+        "text/html": `<div style="font:12px sans-serif"><progress value="${fraction}" max="1" style="width:240px;vertical-align:middle"></progress> ${escapeHtml(text)}</div>`,
       };
       if (!shown) shown = context.display(bundle, { display_id: true });
       else void shown.update(bundle);

@@ -1,6 +1,7 @@
 /** The HDUs of one file, indexable by position, EXTNAME or [EXTNAME, EXTVER], as astropy's HDUList. */
 import type { HDU } from "./hdu.js";
 import type { ByteSource } from "./source.js";
+import { escapeHtml } from "../html.js";
 
 export type HDUKey = number | string | [string, number];
 
@@ -61,13 +62,12 @@ export class HDUList implements Iterable<HDU> {
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, string> {
-    const escape = (s: string) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
     const rows = this.hdus
-      .map((h) => `<tr><td>${h.index}</td><td>${escape(h.name)}</td><td>${h.ver}</td><td>${h.kind}</td><td>${h.header.cards.length}</td><td>${h.isImage ? h.shape.join(" × ") : `${h.rows} rows`}</td></tr>`)
+      .map((h) => `<tr><td>${h.index}</td><td>${escapeHtml(h.name)}</td><td>${h.ver}</td><td>${h.kind}</td><td>${h.header.cards.length}</td><td>${h.isImage ? h.shape.join(" × ") : `${h.rows} rows`}</td></tr>`)
       .join("");
     return {
       "text/plain": this.info(),
-      "text/html": `<div><b>${escape(this.path)}</b><table><thead><tr><th>No.</th><th>Name</th><th>Ver</th><th>Type</th><th>Cards</th><th>Dimensions</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+      "text/html": `<div><b>${escapeHtml(this.path)}</b><table><thead><tr><th>No.</th><th>Name</th><th>Ver</th><th>Type</th><th>Cards</th><th>Dimensions</th></tr></thead><tbody>${rows}</tbody></table></div>`,
     };
   }
 }

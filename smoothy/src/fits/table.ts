@@ -5,6 +5,7 @@
  */
 import { FitsError } from "./errors.js";
 import type { Header } from "./header.js";
+import { escapeHtml } from "../html.js";
 
 export type ColumnValues =
   | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array
@@ -289,9 +290,8 @@ export class Table {
   /** The first rows as an HTML table, and a one-line summary. */
   toMimeBundle(): { "text/plain": string; "text/html": string } {
     const shown = Math.min(this.rows, 20);
-    const escape = (s: string) => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
-    const cell = (v: unknown) => escape(Array.isArray(v) || ArrayBuffer.isView(v) ? `[${Array.from(v as ArrayLike<unknown>).slice(0, 6).join(", ")}${(v as ArrayLike<unknown>).length > 6 ? ", …" : ""}]` : String(v));
-    const head = this.columns.map((c) => `<th>${escape(c.name)}${c.unit ? `<br><small>${escape(c.unit)}</small>` : ""}</th>`).join("");
+    const cell = (v: unknown) => escapeHtml(Array.isArray(v) || ArrayBuffer.isView(v) ? `[${Array.from(v as ArrayLike<unknown>).slice(0, 6).join(", ")}${(v as ArrayLike<unknown>).length > 6 ? ", …" : ""}]` : String(v));
+    const head = this.columns.map((c) => `<th>${escapeHtml(c.name)}${c.unit ? `<br><small>${escapeHtml(c.unit)}</small>` : ""}</th>`).join("");
     const body = Array.from({ length: shown }, (_, r) => `<tr>${Object.values(this.row(r)).map((v) => `<td>${cell(v)}</td>`).join("")}</tr>`).join("");
     return {
       "text/plain": `Table: ${this.rows} rows × ${this.columns.length} columns (${this.names.join(", ")})`,

@@ -4,6 +4,7 @@
  * views work offline, behind JupyterHub's base URL, in the classic notebook and in JupyterLab.
  */
 
+import { escapeHtml } from "../html.js";
 import { assetsPath } from "../notebook.js";
 import type { CubeViewSpec } from "./cube-view.js";
 
@@ -92,7 +93,7 @@ void main() {
 export function cubeHtml(id: string, spec: CubeViewSpec): string {
   const { volume, spectra } = spec;
   const b64 = (a: Uint8Array | Uint16Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
-  const text = (s: string) => s.replace(/[<&]/g, "");
+  const text = escapeHtml;
   const meta = { w: volume.width, h: volume.height, d: volume.depth, composite: volume.transfer === "composite" ? 1 : 0, mapFactor: spec.mapFactor,
     grid: spectra.shape, factors: spectra.factors, low: spectra.low, step: spectra.step, x: spectra.x, xTitle: spectra.xTitle, unit: spectra.unit };
   return `<div id="${id}" style="display:flex;flex-wrap:wrap;gap:8px;width:100%">
@@ -108,7 +109,12 @@ export function cubeHtml(id: string, spec: CubeViewSpec): string {
   var meta = ${scriptJson(meta)};
   var mapFigure = ${scriptJson(spec.map)};
   function bytes(b64) { return Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); }); }
-  function fail(part, e) { part.insertAdjacentHTML("beforeend", "<pre style='color:#c33;margin:8px;white-space:pre-wrap'>" + String(e && e.message || e).replace(/[<&]/g, "") + "</pre>"); }
+  function fail(part, e) {
+    var pre = document.createElement("pre");
+    pre.style.cssText = "color:#c33;margin:8px;white-space:pre-wrap";
+    pre.textContent = String(e && e.message || e);
+    part.appendChild(pre);
+  }
   var spectra = new Uint16Array(bytes("${b64(spectra.data)}").buffer);
   var mapPart = root.querySelector("[data-part=map]"), spectrumPart = root.querySelector("[data-part=spectrum]");
   function spectrumAt(px, py) {
@@ -194,7 +200,7 @@ export function standalonePage(title: string, body: string, read: (file: string)
   const needsThree = body.includes("three.module.js");
   const lib = (file: string) => scriptJson(read(file));
   return `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>${title.replace(/[<&]/g, "")}</title></head>
+<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body style="margin:16px;font-family:sans-serif">
 <script>
 (function () {
