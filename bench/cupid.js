@@ -35,7 +35,10 @@ async function median(fn, n) {
 function crowdedCube([nx, ny, nz], count) {
   const data = new Float32Array(nx * ny * nz);
   let seed = 12345;
-  const uniform = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const uniform = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   for (let i = 0; i < data.length; i++) data[i] = 0.1 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   for (let k = 0; k < count; k++) {
     const [cx, cy, cz] = [uniform() * nx, uniform() * ny, uniform() * nz];

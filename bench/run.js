@@ -159,7 +159,7 @@ function vsPeer(v, peer, factor, name, strict = false) {
   return [strict ? v < peer * factor : v <= peer * factor, `${want}; ours = ${x(v / peer)} ${name}`];
 }
 
-const escape = (text) => String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
+const escapeCell = (text) => String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
 function value(raw, key) {
   if (raw.error) return { na: raw.error };
   const section = get(raw, key.split(".")[0]);
@@ -175,7 +175,7 @@ function notes(raw, key) {
   if (section.late_results) out.push(`${section.late_results} result${section.late_results > 1 ? "s" : ""} after idle`);
   return out.length ? ` (${out.join("; ")})` : "";
 }
-const na = (reason) => `n/a (${escape(reason.length > 90 ? reason.slice(0, 87) + "…" : reason)})`;
+const na = (reason) => `n/a (${escapeCell(reason.length > 90 ? reason.slice(0, 87) + "…" : reason)})`;
 
 function render(results) {
   const head = ["measure", ...kernels.map((k) => `${k.title}${k.version ? " " + k.version : ""}`), "target met? (ours)"];

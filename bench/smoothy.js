@@ -97,8 +97,8 @@ function versions() {
 
 // -------------------------------------------------------------------------------------------- table
 const isNum = (v) => typeof v === "number" && Number.isFinite(v);
-const escape = (text) => String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
-const na = (why) => `n/a (${escape(why.length > 110 ? why.slice(0, 107) + "…" : why)})`;
+const escapeCell = (text) => String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
+const na = (why) => `n/a (${escapeCell(why.length > 110 ? why.slice(0, 107) + "…" : why)})`;
 const ms = (v) => (v < 10 ? `${v.toFixed(2)} ms` : v < 1000 ? `${v.toFixed(1)} ms` : `${(v / 1000).toFixed(2)} s`);
 const x = (v) => `${v.toFixed(2)}×`;
 /** A cell: a number formatted, or why there is none. */
@@ -132,7 +132,7 @@ function render(results, visual, v) {
     row(`peak memory of one full read into a caller's buffer (counted) ÷ data size`, c.label, "—", memCell(m.smoothyInto), "—", "—", "—", "—", memVerdict(m.smoothyInto));
     const chk = R.check;
     row(`fitsjs's values = smoothy's? (3 whole planes, bit for bit)`, c.label, "—", "—", "—",
-      chk.error ? na(chk.error) : chk.mismatches === 0 ? `yes: ${chk.values} values, 0 differ` : `**no**: ${chk.mismatches} of ${chk.values} differ (${escape(chk.first_mismatch)})`, "—", "—", "—");
+      chk.error ? na(chk.error) : chk.mismatches === 0 ? `yes: ${chk.values} values, 0 differ` : `**no**: ${chk.mismatches} of ${chk.values} differ (${escapeCell(chk.first_mismatch)})`, "—", "—", "—");
   }
   const V = visual;
   row(`\`visualize(await load(f))\` + its HTML (median of ${VISUAL.reps})`, `${VISUAL.shape.join(" × ")} (${(VISUAL.shape.reduce((p, q) => p * q, 4) / MiB).toFixed(0)} MiB)`, "—",
@@ -167,7 +167,8 @@ try {
     writeCube(file, c.shape, { cards: cubeCards(c.shape, ["BUNIT   = 'Jy/beam '"]) });
     log(`wrote ${path.basename(file)} (${c.shape.join(" × ")}) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     cat(file); // warm page cache for everyone
-    const R = (results[c.key] = {});
+    const R = {};
+    results[c.key] = R;
     R.cat = medianMs(() => cat(file), c.reps);
     log(`cat ${c.label}: ${ms(R.cat)}`);
     R.smoothy = smoothy(`time ${c.label}`, "time", file, String(c.reps));
@@ -206,7 +207,7 @@ try {
     : F.fitsjsThreadPlane?.error ? `With a real thread per Worker, fitsjs failed: ${F.fitsjsThreadPlane.error}.` : "";
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB, Linux ${os.release()}, Node ${process.version}, numpy ${v.numpy}; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`;
-  const visualLine = visual.error ? "" : `\`visualize\` made a ${visual.kind} view ("${escape(visual.description)}"); its MIME bundle is ${(visual.bundle_bytes / 1024).toFixed(0)} KiB as JSON, the first of the ${VISUAL.reps} runs took ${ms(visual.first_total_ms)}, and that process's peak RSS was ${(visual.peak_kb / 1024).toFixed(0)} MiB.`;
+  const visualLine = visual.error ? "" : `\`visualize\` made a ${visual.kind} view ("${escapeCell(visual.description)}"); its MIME bundle is ${(visual.bundle_bytes / 1024).toFixed(0)} KiB as JSON, the first of the ${VISUAL.reps} runs took ${ms(visual.first_total_ms)}, and that process's peak RSS was ${(visual.peak_kb / 1024).toFixed(0)} MiB.`;
   const body = `Run on ${date} UTC; ${machine}.
 
 ${table}

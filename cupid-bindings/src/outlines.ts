@@ -13,7 +13,10 @@ export function outlineTrace(mask: Int32Array, shape: number[], factor: number):
       const k = mask[z * nx * ny + p];
       if (k <= 0) continue;
       let set = footprints.get(k);
-      if (!set) footprints.set(k, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        footprints.set(k, set);
+      }
       set.add(p);
     }
   }

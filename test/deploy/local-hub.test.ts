@@ -16,6 +16,11 @@ import { PYTHON, ROOT } from "../helpers/kernel-client.ts";
 import { freePort } from "../helpers/notebook-server.ts";
 
 const test = suite("deploy local hub");
+
+/** The part of JupyterHub's REST API user model the test reads. */
+interface HubUser {
+  servers?: Record<string, { ready?: boolean }>;
+}
 const HERE = path.join(ROOT, "test", "deploy", "local-hub");
 const SUFFIX = "dc=jovial,dc=test";
 const USERS = [
@@ -32,7 +37,8 @@ const logs: Record<string, string[]> = {};
 
 function start(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const log = (logs[name] ??= []);
+  logs[name] ??= [];
+  const log = logs[name];
   child.stdout!.on("data", (d) => log.push(String(d)));
   child.stderr!.on("data", (d) => log.push(String(d)));
   processes.push(child);
@@ -178,7 +184,7 @@ test("LDAP login, a server as the user's uid, our kernel, Lustre-like permission
   }
   const archive = path.join(tmp, "archive");
   mkdirSync(archive, { mode: 0o755 });
-  await writeImage(path.join(archive, "field.fits"), { data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [3, 2] }, { header: [{ keyword: "OBJECT", value: "M17" }] });
+  await writeImage(path.join(archive, "field.fits"), { data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [3, 2] }, { header: [{ keyword: "OBJECT", value: "M17", comment: "" }] });
   chmodSync(path.join(archive, "field.fits"), 0o644);
 
   // The same renderer as the cluster's, from a values file pointing at this machine.
@@ -233,17 +239,17 @@ test("LDAP login, a server as the user's uid, our kernel, Lustre-like permission
     assert.is(login.status, 302, `alice's login: ${login.status}\n${tail("hub")}`);
     await alice.request("/hub/spawn");
     await until("alice's server", async () => {
-      const user = await (await admin("/users/alice")).json();
+      const user = (await (await admin("/users/alice")).json()) as HubUser;
       return user.servers?.[""]?.ready ? true : undefined;
     }, "hub");
     const tree = await alice.request("/user/alice/tree");
     assert.is(tree.status, 200, `alice's tree through the hub's OAuth: ${tree.status}`);
-    const specs = await (await alice.request("/user/alice/api/kernelspecs")).json();
+    const specs = (await (await alice.request("/user/alice/api/kernelspecs")).json()) as { default: string; kernelspecs: Record<string, unknown> };
     assert.is(specs.default, "jovial", "our kernel is the default");
     assert.equal(Object.keys(specs.kernelspecs), ["jovial"], "and the only one");
 
     // A token of alice's for the kernel's websocket (the browser's cookie works too; a token is simpler here).
-    const token = (await (await admin("/users/alice/tokens", { method: "POST", body: JSON.stringify({ note: "e2e" }) })).json()).token;
+    const token = ((await (await admin("/users/alice/tokens", { method: "POST", body: JSON.stringify({ note: "e2e" }) })).json()) as { token: string }).token;
     const userBase = `${base}/user/alice`;
     const kernel = await kernelWs("start", userBase, token);
     assert.is(kernel.name, "jovial");
@@ -282,12 +288,12 @@ console.log(JSON.stringify({
 
     // The hub comes back and takes the running server back instead of losing or killing it.
     hub = await startHub();
-    const user = await (await admin("/users/alice")).json();
+    const user = (await (await admin("/users/alice")).json()) as HubUser;
     assert.ok(user.servers?.[""]?.ready, `alice's server after the restart: ${JSON.stringify(user.servers)}`);
     process.kill(seen.server, 0); // still the same process
     const after = await alice.request("/user/alice/api/kernels");
     assert.is(after.status, 200);
-    assert.ok((await after.json()).some((k: { id: string }) => k.id === kernel.id), "the kernel from before the restart is still there");
+    assert.ok(((await after.json()) as Array<{ id: string }>).some((k) => k.id === kernel.id), "the kernel from before the restart is still there");
 
     const stopped = await admin("/users/alice/server", { method: "DELETE" });
     assert.ok(stopped.status === 204 || stopped.status === 202, `stopping alice's server: ${stopped.status}`);

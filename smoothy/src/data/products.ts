@@ -188,7 +188,7 @@ function alongAxis(data: Values, shape: number[], axis: number, visit: (line: nu
       const line = axis === 0 ? z * ny + y : axis === 1 ? z * nx : y * nx;
       for (let x = 0; x < nx; x++) {
         const v = data[base + x];
-        if (v === v && v !== Infinity && v !== -Infinity) visit(axis === 0 ? line : line + x, v, axis === 0 ? x : axis === 1 ? y : z);
+        if (Number.isFinite(v)) visit(axis === 0 ? line : line + x, v, axis === 0 ? x : axis === 1 ? y : z);
       }
     }
   }

@@ -72,7 +72,10 @@ function parse(text: string, capitals: boolean): Parsed | undefined {
       at++;
       const n = Number(tokens[at++]);
       let value = n;
-      if (peek() === "/") (at++, (value = n / Number(tokens[at++])));
+      if (peek() === "/") {
+        at++;
+        value = n / Number(tokens[at++]);
+      }
       if (tokens[at++] !== ")" || !Number.isFinite(value)) fail();
       return value;
     }

@@ -18,7 +18,7 @@ export interface ReadOptions {
    */
   into?: ArrayBufferView | ArrayBuffer;
 }
-import { asciiColumns, binaryColumns, readAsciiColumn, readBinaryColumn, Table, tableError } from "./table.js";
+import { asciiColumns, binaryColumns, readAsciiColumn, readBinaryColumn, Table, tableError, type Column } from "./table.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
 import { WCS } from "../wcs/wcs.js";
 
@@ -181,7 +181,7 @@ export class HDU {
     if (this.kind !== "BinTableHDU" && this.kind !== "TableHDU") {
       throw new FitsError("EBADHEADER", this.source.path, this.index, this.headerOffset, `${this.kind} ${JSON.stringify(this.name)} is not a table`);
     }
-    let columns;
+    let columns: Column[];
     try {
       columns = this.kind === "BinTableHDU" ? binaryColumns(this.rawHeader, where) : asciiColumns(this.rawHeader, where);
     } catch (e) {

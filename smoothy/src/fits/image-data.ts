@@ -221,7 +221,8 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
           if (got !== n) throw new FitsError("ETRUNCATED", where.path, where.hdu, from, `the data end after ${got} of ${n} bytes`);
         }
       }
-      bar.update((done += group.length));
+      done += group.length;
+      bar.update(done);
     }
   };
   // On a failure or an abort the other readers stop, and all are awaited before the error goes up:

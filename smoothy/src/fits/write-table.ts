@@ -241,7 +241,7 @@ export interface WriteTableOptions {
 }
 
 export async function writeTable(file: string, columns: Record<string, ColumnInput>, options: WriteTableOptions = {}): Promise<void> {
-  let table;
+  let table: ReturnType<typeof binaryTable>;
   if (options.format === "ascii") {
     const counts = Object.entries(columns).map(([name, input]) => [name, rowCount(input)] as const);
     const mismatch = counts.find(([, n]) => n !== counts[0][1]);

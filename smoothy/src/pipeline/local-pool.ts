@@ -50,7 +50,10 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
   let nextId = 1;
   let finish!: () => void;
   let fail!: (e: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
   let remaining = tasks.length;
   if (remaining === 0) return;
   options.signal?.throwIfAborted();

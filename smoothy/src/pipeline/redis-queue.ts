@@ -53,7 +53,10 @@ export async function runRedis(tasks: PoolTask[], options: RedisOptions, emit: (
   const settling = new Set<string>();
   let finish!: () => void;
   let fail!: (e: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
   const settle = async (jobId: string, ok: boolean) => {
     // Claimed before the first await: an event and the start-up check may both report one job.
     if (!waiting.has(jobId) || settling.has(jobId)) return;

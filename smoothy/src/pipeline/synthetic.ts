@@ -27,7 +27,10 @@ export interface SyntheticCube {
 /** A small multiplicative congruential generator: the same archive for the same seed, everywhere. */
 function generator(seed: number): () => number {
   let s = (Math.abs(Math.floor(seed)) % 2147483646) + 1;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+  return () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
 }
 
 export async function writeSyntheticArchive(dir: string, count: number, options: { seed?: number; sizes?: number[]; channels?: number[] } = {}): Promise<SyntheticCube[]> {

@@ -128,7 +128,7 @@ export function gms(image: ArrayLike<number>, intensity: ArrayLike<number>, ws: 
   const diff = new Float64Array(nx * ny);
   for (let i = 0; i < diff.length; i++) {
     const v = image[i];
-    diff[i] = v === v && v !== Infinity && v !== -Infinity ? v : 0;
+    diff[i] = Number.isFinite(v) ? v : 0;
   }
   if (!normalise(diff)) return [];
   const w = optimalWindow(diff, ws, options.p, step);

@@ -83,7 +83,7 @@ export class PropertiesWorkspace {
         if (y < ymin[l]) ymin[l] = y;
         if (y > ymax[l]) ymax[l] = y;
         const v = intensity[i];
-        if (v === v && v !== Infinity && v !== -Infinity) {
+        if (Number.isFinite(v)) {
           if (v < vmin[l]) vmin[l] = v;
           if (v > vmax[l]) vmax[l] = v;
           vsum[l] += v;

@@ -210,7 +210,7 @@ function stack(data: ArrayLike<number>, layout: Layout, start: number, stop: num
       let at = base + y * sy;
       for (let x = 0; x < nx; x++, i++, at += sx) {
         const v = data[contiguous ? base + i : at];
-        if (v === v && v !== Infinity && v !== -Infinity) {
+        if (Number.isFinite(v)) {
           sum[i] += v;
           seen[i] = 1;
         }

@@ -75,7 +75,7 @@ export function spectralSketch(data: ArrayLike<number>, layout: Layout, samples:
     const base = x * sx + y * sy;
     for (let c = 0; c < nz; c++) {
       const v = data[base + c * sz];
-      spectrum[c] = v === v && v !== Infinity && v !== -Infinity ? v : 0;
+      spectrum[c] = Number.isFinite(v) ? v : 0;
     }
     filter.apply(spectrum, spectrum);
     for (let c = 0; c < nz; c++) sum[c] += spectrum[c];

@@ -68,7 +68,7 @@ export class WCS {
     const fixed = fixScamp(header.cards, key);
     // Cards read from a file keep their images (CONTINUE'd ones several); cards made in code get one.
     const images = fixed.cards.map((c) => c.image || formatCard(c));
-    let parsed;
+    let parsed: ReturnType<ReturnType<typeof wcslib>["parseHeader"]>;
     try {
       parsed = wcslib().parseHeader(images.join(""), options.naxis ?? []);
     } catch (e) {
