@@ -22,9 +22,11 @@ async function cube(): Promise<Cube> {
   if (sharedAvailable("browser views (a generated cube stands in)")) return (await load(path.join(FITS_DIR, "Orion.methanol.cbc.contsub.image.fits"))) as Cube;
   const [nx, ny, nz] = [60, 50, 30];
   const data = new Float32Array(nx * ny * nz);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-    data[(z * ny + y) * nx + x] = 5 * Math.exp(-((x - 30) ** 2 + (y - 25) ** 2) / 40 - (z - 15) ** 2 / 20) + 0.1 * Math.sin(x * 7.1 + y * 3.3 + z);
-  }
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        data[(z * ny + y) * nx + x] = 5 * Math.exp(-((x - 30) ** 2 + (y - 25) ** 2) / 40 - (z - 15) ** 2 / 20) + 0.1 * Math.sin(x * 7.1 + y * 3.3 + z);
+      }
   return new Cube({ data, shape: [nx, ny, nz], axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
 }
 
@@ -67,7 +69,7 @@ test("a spectrum is a drawn line against velocity", async () => {
   const drawn = await plot(p, "body");
   assert.ok(drawn.width > 600 && drawn.height > 300, `plot size ${drawn.width} × ${drawn.height}`);
   assert.ok(drawn.path > 200, `the line has ${drawn.path} characters of path`);
-  if (c.wcs) assert.match(await p.textContent("body") ?? "", /velocity \(km\/s\)/);
+  if (c.wcs) assert.match((await p.textContent("body")) ?? "", /velocity \(km\/s\)/);
   assert.equal((p as unknown as { errors: string[] }).errors, []);
   await p.close();
 });

@@ -30,13 +30,34 @@ const SCAN_FIELDS = [0, 1, 0, 2, 0];
 const rad = (deg: number) => deg * (Math.PI / 180);
 const CONTENT: MeasurementSetSpec = {
   antennas: ["DA41", "DA42", "DV07", "PM03"].map((name, i) => ({
-    name, station: ["A001", "A002", "A007", "T703"][i], dishDiameter: 12, position: [2225061 + 10 * i, -5440057 - 7 * i, -2481681 + 3 * i],
+    name,
+    station: ["A001", "A002", "A007", "T703"][i],
+    dishDiameter: 12,
+    position: [2225061 + 10 * i, -5440057 - 7 * i, -2481681 + 3 * i],
   })),
-  fields: ([["Orion_KL", 83.8221, -5.3911, "T"], ["J0522-3627", 80.7416, -36.4586, "P"], ["Titan", 201.0, -10.5, "F"]] as const).map(([name, ra, dec, code]) => ({
-    name, code, phaseDir: [rad(ra), rad(dec)],
+  fields: (
+    [
+      ["Orion_KL", 83.8221, -5.3911, "T"],
+      ["J0522-3627", 80.7416, -36.4586, "P"],
+      ["Titan", 201.0, -10.5, "F"],
+    ] as const
+  ).map(([name, ra, dec, code]) => ({
+    name,
+    code,
+    phaseDir: [rad(ra), rad(dec)],
   })),
-  spectralWindows: ([["SPW0", 8, 230.0e9, 15.625e6], ["SPW1", 16, 231.5e9, -7.8125e6]] as const).map(([name, n, f0, df]) => ({
-    name, chanFreq: Float64Array.from({ length: n }, (_, k) => f0 + df * k), chanWidth: df, refFrequency: f0 + df * Math.floor(n / 2), totalBandwidth: Math.abs(df) * n, measFreqRef: "TOPO",
+  spectralWindows: (
+    [
+      ["SPW0", 8, 230.0e9, 15.625e6],
+      ["SPW1", 16, 231.5e9, -7.8125e6],
+    ] as const
+  ).map(([name, n, f0, df]) => ({
+    name,
+    chanFreq: Float64Array.from({ length: n }, (_, k) => f0 + df * k),
+    chanWidth: df,
+    refFrequency: f0 + df * Math.floor(n / 2),
+    totalBandwidth: Math.abs(df) * n,
+    measFreqRef: "TOPO",
   })),
   polarizations: [{ corrType: ["XX", "YY"] }],
   observation: { telescopeName: "ALMA", observer: "jovial", project: "2024.1.00001.S", timeRange: [START, START + 3600] },
@@ -44,7 +65,16 @@ const CONTENT: MeasurementSetSpec = {
 
 // The fixture's main table, row for row (its UVW is made up: 100 a, -50 b, 3).
 function fixtureRows(): MsRows {
-  const rows = { time: [] as number[], fieldId: [] as number[], scanNumber: [] as number[], dataDescId: [] as number[], antenna1: [] as number[], antenna2: [] as number[], uvw: [] as number[], interval: INTERVAL };
+  const rows = {
+    time: [] as number[],
+    fieldId: [] as number[],
+    scanNumber: [] as number[],
+    dataDescId: [] as number[],
+    antenna1: [] as number[],
+    antenna2: [] as number[],
+    uvw: [] as number[],
+    interval: INTERVAL,
+  };
   let t = START;
   SCAN_FIELDS.forEach((field, i) => {
     for (let k = 0; k < 3; k++) {
@@ -76,7 +106,10 @@ interface TableDump {
   keywords: string[];
   columns: Record<string, { desc: Record<string, unknown>; cells: unknown[] }>;
 }
-interface MsDump { tables: Record<string, TableDump>; uvwj2000?: number[][] }
+interface MsDump {
+  tables: Record<string, TableDump>;
+  uvwj2000?: number[][];
+}
 let dumps: Record<string, MsDump>;
 
 function readWithPython(...paths: string[]): Record<string, MsDump> {
@@ -111,7 +144,8 @@ const OURS_ONLY: Record<string, string[]> = {
 };
 
 test("the tables, their keywords and column descriptions are default_ms's", () => {
-  const theirs = dumps[FIXTURE].tables, ours = dumps[ROWS_MS].tables;
+  const theirs = dumps[FIXTURE].tables,
+    ours = dumps[ROWS_MS].tables;
   assert.equal(Object.keys(ours).sort(), Object.keys(theirs).sort());
   for (const [name, table] of Object.entries(theirs)) {
     assert.equal(ours[name].keywords, table.keywords, `${name} keywords`);
@@ -123,14 +157,18 @@ test("the tables, their keywords and column descriptions are default_ms's", () =
 });
 
 test("every value the python fixture writes reads back the same from ours", () => {
-  const theirs = dumps[FIXTURE].tables, ours = dumps[ROWS_MS].tables;
+  const theirs = dumps[FIXTURE].tables,
+    ours = dumps[ROWS_MS].tables;
   let compared = 0;
   for (const [name, table] of Object.entries(theirs)) {
-    if (name === "FEED") continue;  // empty in the fixture; ours has a row per antenna (next test)
+    if (name === "FEED") continue; // empty in the fixture; ours has a row per antenna (next test)
     assert.is(ours[name].nrows, table.nrows, `${name} rows`);
     for (const [column, { cells }] of Object.entries(table.columns)) {
       if (OURS_ONLY[name]?.includes(column) || cells.some((c) => c === null)) continue;
-      assert.ok(close(ours[name].columns[column].cells, cells, 1e-15), `${name} ${column}: ${JSON.stringify(ours[name].columns[column].cells).slice(0, 200)} vs ${JSON.stringify(cells).slice(0, 200)}`);
+      assert.ok(
+        close(ours[name].columns[column].cells, cells, 1e-15),
+        `${name} ${column}: ${JSON.stringify(ours[name].columns[column].cells).slice(0, 200)} vs ${JSON.stringify(cells).slice(0, 200)}`,
+      );
       compared++;
     }
   }
@@ -144,25 +182,60 @@ test("what default_ms leaves undefined is written as CASA writes it: FLAG, WEIGH
   const nchan = [8, 16];
   ours.MAIN.columns.FLAG.cells.forEach((cell, i) => {
     // python-casacore's numpy order: [channel][correlation].
-    assert.equal(cell, Array.from({ length: nchan[dataDescId[i] as number] }, () => [false, false]), `FLAG row ${i}`);
+    assert.equal(
+      cell,
+      Array.from({ length: nchan[dataDescId[i] as number] }, () => [false, false]),
+      `FLAG row ${i}`,
+    );
   });
-  for (const column of ["WEIGHT", "SIGMA"]) assert.ok(ours.MAIN.columns[column].cells.every((c) => close(c, [1, 1], 0)), column);
-  for (const column of ["PROCESSOR_ID", "STATE_ID"]) assert.ok(ours.MAIN.columns[column].cells.every((c) => c === -1), column);
+  for (const column of ["WEIGHT", "SIGMA"])
+    assert.ok(
+      ours.MAIN.columns[column].cells.every((c) => close(c, [1, 1], 0)),
+      column,
+    );
+  for (const column of ["PROCESSOR_ID", "STATE_ID"])
+    assert.ok(
+      ours.MAIN.columns[column].cells.every((c) => c === -1),
+      column,
+    );
   assert.equal(ours.FIELD.columns.SOURCE_ID.cells, [-1, -1, -1]);
   assert.equal(ours.SPECTRAL_WINDOW.columns.NET_SIDEBAND.cells, [1, 1]);
-  assert.equal(ours.POLARIZATION.columns.CORR_PRODUCT.cells, [[[0, 0], [1, 1]]]);
+  assert.equal(ours.POLARIZATION.columns.CORR_PRODUCT.cells, [
+    [
+      [0, 0],
+      [1, 1],
+    ],
+  ]);
   const feed = ours.FEED.columns;
   assert.is(ours.FEED.nrows, 4);
   assert.equal(feed.ANTENNA_ID.cells, [0, 1, 2, 3]);
   assert.equal(feed.SPECTRAL_WINDOW_ID.cells, [-1, -1, -1, -1]);
   assert.equal(feed.NUM_RECEPTORS.cells, [2, 2, 2, 2]);
   assert.ok(feed.POLARIZATION_TYPE.cells.every((c) => close(c, ["X", "Y"], 0)));
-  assert.ok(feed.POL_RESPONSE.cells.every((c) => close(c, [[[1, 0], [0, 0]], [[0, 0], [1, 0]]], 0)));
+  assert.ok(
+    feed.POL_RESPONSE.cells.every((c) =>
+      close(
+        c,
+        [
+          [
+            [1, 0],
+            [0, 0],
+          ],
+          [
+            [0, 0],
+            [1, 0],
+          ],
+        ],
+        0,
+      ),
+    ),
+  );
   assert.ok(feed.TIME.cells.every((c) => c === START));
 });
 
 test("scans: the fixture's rows, TIME_RANGE and totals by default, UVW as casacore's derivedmscal computes it", () => {
-  const theirs = dumps[FIXTURE].tables.MAIN.columns, ours = dumps[SCANS_MS].tables.MAIN.columns;
+  const theirs = dumps[FIXTURE].tables.MAIN.columns,
+    ours = dumps[SCANS_MS].tables.MAIN.columns;
   for (const column of ["FIELD_ID", "SCAN_NUMBER", "DATA_DESC_ID", "ANTENNA1", "ANTENNA2", "INTERVAL", "EXPOSURE", "ARRAY_ID", "OBSERVATION_ID", "FEED1", "FEED2"]) {
     assert.equal(ours[column].cells, theirs[column].cells, column);
   }
@@ -171,12 +244,19 @@ test("scans: the fixture's rows, TIME_RANGE and totals by default, UVW as casaco
   assert.equal(spw.TOTAL_BANDWIDTH.cells, [125e6, 125e6]);
   const range = dumps[SCANS_MS].tables.OBSERVATION.columns.TIME_RANGE.cells[0] as number[];
   assert.ok(close(range, [START - INTERVAL / 2, START + 1200 + 2.5 * INTERVAL], 1e-15), `TIME_RANGE ${range}`);
-  const uvw = ours.UVW.cells as number[][], casacore = dumps[SCANS_MS].uvwj2000!;
-  uvw.forEach((u, i) => assert.ok(u.every((x, c) => Math.abs(x - casacore[i][c]) < 1e-6), `UVW row ${i}: ${u} vs ${casacore[i]}`));
+  const uvw = ours.UVW.cells as number[][],
+    casacore = dumps[SCANS_MS].uvwj2000!;
+  uvw.forEach((u, i) =>
+    assert.ok(
+      u.every((x, c) => Math.abs(x - casacore[i][c]) < 1e-6),
+      `UVW row ${i}: ${u} vs ${casacore[i]}`,
+    ),
+  );
   // A rotation keeps lengths: |uvw| is the baseline's length.
   const positions = dumps[SCANS_MS].tables.ANTENNA.columns.POSITION.cells as number[][];
   uvw.forEach((u, i) => {
-    const a = positions[ours.ANTENNA1.cells[i] as number], b = positions[ours.ANTENNA2.cells[i] as number];
+    const a = positions[ours.ANTENNA1.cells[i] as number],
+      b = positions[ours.ANTENNA2.cells[i] as number];
     assert.ok(Math.abs(Math.hypot(...u) - Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2])) < 1e-6, `|UVW| row ${i}`);
   });
   assert.ok(new Set(uvw.map((u) => u.join())).size > 6, "UVW changes with time and field");
@@ -198,7 +278,14 @@ test("visibility columns: DATA and MODEL_DATA zero-filled, shaped per row; casa-
   const dataDescId = dump.columns.DATA_DESC_ID.cells as number[];
   assert.is(dump.nrows, 36);
   dump.columns.DATA.cells.forEach((cell, i) => {
-    assert.equal(cell, Array.from({ length: [8, 16][dataDescId[i]] }, () => [[0, 0], [0, 0]]), `DATA row ${i}`);
+    assert.equal(
+      cell,
+      Array.from({ length: [8, 16][dataDescId[i]] }, () => [
+        [0, 0],
+        [0, 0],
+      ]),
+      `DATA row ${i}`,
+    );
   });
   using ms = CasaTable.open(DATA_MS);
   const cell = ms.getCell("MODEL_DATA", 6) as { shape: number[]; values: Float32Array; complex?: boolean };
@@ -214,34 +301,155 @@ const bad = (mutate: (spec: MeasurementSetSpec & { rows: MsRows }) => unknown) =
 test("a wrong parameter is an Error naming it and the cause, and writes nothing", async () => {
   const target = path.join(dir, "bad.ms");
   const cases: Array<[string, MeasurementSetSpec, RegExp, typeof TypeError | typeof RangeError]> = [
-    ["antenna out of range", bad((s) => { s.rows.antenna2 = [...s.rows.antenna2 as number[]]; (s.rows.antenna2 as number[])[7] = 4; }), /rows\.antenna2\[7\] is 4, but there are 4 antennas \(0\.\.3\)/, RangeError],
-    ["a column one short", bad((s) => { s.rows.scanNumber = (s.rows.scanNumber as number[]).slice(1); }), /rows\.scanNumber has 179 values, rows\.time 180/, RangeError],
-    ["UVW not 3 per row", bad((s) => { s.rows.uvw = (s.rows.uvw as number[]).slice(2); }), /rows\.uvw has 538 values; it needs 3 per row/, RangeError],
-    ["NaN time", bad((s) => { (s.rows.time as number[])[3] = NaN; }), /rows\.time\[3\] must be finite \(it is NaN\)/, RangeError],
-    ["a fractional antenna", bad((s) => { (s.rows.antenna1 as number[])[0] = 1.5; }), /rows\.antenna1\[0\] must be an integer \(it is 1\.5\)/, RangeError],
-    ["field out of range", bad((s) => { (s.rows.fieldId as number[])[9] = 3; }), /rows\.fieldId\[9\] is 3, but there are 3 fields/, RangeError],
-    ["chanWidth against chanFreq", bad((s) => { s.spectralWindows[1].chanWidth = [1, 2, 3]; }), /spectralWindows\[1\]\.chanWidth has 3 values, chanFreq 16/, RangeError],
-    ["an unknown frame", bad((s) => { s.spectralWindows[0].measFreqRef = "LSR"; }), /spectralWindows\[0\]\.measFreqRef is 'LSR', not a frequency frame/, RangeError],
-    ["an unknown correlation", bad((s) => { s.polarizations[0].corrType = ["XX", "ZZ"]; }), /polarizations\[0\]\.corrType\[1\] is 'ZZ', not a correlation/, RangeError],
-    ["degrees for radians", bad((s) => { s.fields[0].phaseDir = [83.8221, -5.3911]; }), /fields\[0\]\.phaseDir has a declination of -5\.3911 rad, beyond the poles/, RangeError],
-    ["a position of two numbers", bad((s) => { s.antennas[2].position = [1, 2]; }), /antennas\[2\]\.position must have 3 values/, RangeError],
-    ["a text diameter", bad((s) => { (s.antennas[0] as unknown as Record<string, unknown>).dishDiameter = "12"; }), /antennas\[0\]\.dishDiameter must be a number/, TypeError],
-    ["no antennas", bad((s) => { delete (s as Partial<MeasurementSetSpec>).antennas; }), /antennas is required/, TypeError],
-    ["a missing polarization", bad((s) => { s.dataDescriptions = [{ spectralWindowId: 0, polarizationId: 1 }]; }), /dataDescriptions\[0\]\.polarizationId is 1, but there is 1 polarization/, RangeError],
+    [
+      "antenna out of range",
+      bad((s) => {
+        s.rows.antenna2 = [...(s.rows.antenna2 as number[])];
+        (s.rows.antenna2 as number[])[7] = 4;
+      }),
+      /rows\.antenna2\[7\] is 4, but there are 4 antennas \(0\.\.3\)/,
+      RangeError,
+    ],
+    [
+      "a column one short",
+      bad((s) => {
+        s.rows.scanNumber = (s.rows.scanNumber as number[]).slice(1);
+      }),
+      /rows\.scanNumber has 179 values, rows\.time 180/,
+      RangeError,
+    ],
+    [
+      "UVW not 3 per row",
+      bad((s) => {
+        s.rows.uvw = (s.rows.uvw as number[]).slice(2);
+      }),
+      /rows\.uvw has 538 values; it needs 3 per row/,
+      RangeError,
+    ],
+    [
+      "NaN time",
+      bad((s) => {
+        (s.rows.time as number[])[3] = NaN;
+      }),
+      /rows\.time\[3\] must be finite \(it is NaN\)/,
+      RangeError,
+    ],
+    [
+      "a fractional antenna",
+      bad((s) => {
+        (s.rows.antenna1 as number[])[0] = 1.5;
+      }),
+      /rows\.antenna1\[0\] must be an integer \(it is 1\.5\)/,
+      RangeError,
+    ],
+    [
+      "field out of range",
+      bad((s) => {
+        (s.rows.fieldId as number[])[9] = 3;
+      }),
+      /rows\.fieldId\[9\] is 3, but there are 3 fields/,
+      RangeError,
+    ],
+    [
+      "chanWidth against chanFreq",
+      bad((s) => {
+        s.spectralWindows[1].chanWidth = [1, 2, 3];
+      }),
+      /spectralWindows\[1\]\.chanWidth has 3 values, chanFreq 16/,
+      RangeError,
+    ],
+    [
+      "an unknown frame",
+      bad((s) => {
+        s.spectralWindows[0].measFreqRef = "LSR";
+      }),
+      /spectralWindows\[0\]\.measFreqRef is 'LSR', not a frequency frame/,
+      RangeError,
+    ],
+    [
+      "an unknown correlation",
+      bad((s) => {
+        s.polarizations[0].corrType = ["XX", "ZZ"];
+      }),
+      /polarizations\[0\]\.corrType\[1\] is 'ZZ', not a correlation/,
+      RangeError,
+    ],
+    [
+      "degrees for radians",
+      bad((s) => {
+        s.fields[0].phaseDir = [83.8221, -5.3911];
+      }),
+      /fields\[0\]\.phaseDir has a declination of -5\.3911 rad, beyond the poles/,
+      RangeError,
+    ],
+    [
+      "a position of two numbers",
+      bad((s) => {
+        s.antennas[2].position = [1, 2];
+      }),
+      /antennas\[2\]\.position must have 3 values/,
+      RangeError,
+    ],
+    [
+      "a text diameter",
+      bad((s) => {
+        (s.antennas[0] as unknown as Record<string, unknown>).dishDiameter = "12";
+      }),
+      /antennas\[0\]\.dishDiameter must be a number/,
+      TypeError,
+    ],
+    [
+      "no antennas",
+      bad((s) => {
+        delete (s as Partial<MeasurementSetSpec>).antennas;
+      }),
+      /antennas is required/,
+      TypeError,
+    ],
+    [
+      "a missing polarization",
+      bad((s) => {
+        s.dataDescriptions = [{ spectralWindowId: 0, polarizationId: 1 }];
+      }),
+      /dataDescriptions\[0\]\.polarizationId is 1, but there is 1 polarization/,
+      RangeError,
+    ],
     ["rows and scans", bad((s) => ({ ...s, scans: SCANS })), /rows and scans are both given/, RangeError],
-    ["no integrations", bad((s) => { const { rows: _, ...rest } = s; return { ...rest, scans: [SCANS[0], { ...SCANS[1], integrations: 0 }] }; }), /scans\[1\]\.integrations must be at least 1 \(it is 0\)/, RangeError],
-    ["a scan's field", bad((s) => { const { rows: _, ...rest } = s; return { ...rest, scans: [{ ...SCANS[0], fieldId: 3 }] }; }), /scans\[0\]\.fieldId is 3, but there are 3 fields/, RangeError],
+    [
+      "no integrations",
+      bad((s) => {
+        const { rows: _, ...rest } = s;
+        return { ...rest, scans: [SCANS[0], { ...SCANS[1], integrations: 0 }] };
+      }),
+      /scans\[1\]\.integrations must be at least 1 \(it is 0\)/,
+      RangeError,
+    ],
+    [
+      "a scan's field",
+      bad((s) => {
+        const { rows: _, ...rest } = s;
+        return { ...rest, scans: [{ ...SCANS[0], fieldId: 3 }] };
+      }),
+      /scans\[0\]\.fieldId is 3, but there are 3 fields/,
+      RangeError,
+    ],
     ["an unknown data column", bad((s) => ({ ...s, dataColumns: ["FLOAT_DATA"] })), /dataColumns\[0\] is 'FLOAT_DATA'/, RangeError],
     ["not a description", null as unknown as MeasurementSetSpec, /the description must be an object/, TypeError],
   ];
   for (const [what, spec, message, kind] of cases) {
-    const e = await createMeasurementSet(target, spec).then(() => undefined, (err: Error) => err);
+    const e = await createMeasurementSet(target, spec).then(
+      () => undefined,
+      (err: Error) => err,
+    );
     assert.instance(e, kind, `${what}: ${e}`);
     assert.match(e!.message, message, what);
     assert.ok(e!.message.startsWith(`${target}: `), `${what}: the message names the path: ${e!.message}`);
     assert.not.ok(existsSync(target), `${what}: nothing written`);
   }
-  const empty = await createMeasurementSet("", CONTENT).then(() => undefined, (err: Error) => err);
+  const empty = await createMeasurementSet("", CONTENT).then(
+    () => undefined,
+    (err: Error) => err,
+  );
   assert.match(empty?.message ?? "", /path must be a non-empty string/);
   assert.equal(stagingLeft(dir), []);
 });
@@ -249,25 +457,40 @@ test("a wrong parameter is an Error naming it and the cause, and writes nothing"
 test("an unwritable target is an Error and leaves nothing behind", async () => {
   const file = path.join(dir, "a-file");
   writeFileSync(file, "not a folder\n");
-  const notDir = await createMeasurementSet(path.join(file, "x.ms"), { ...CONTENT, scans: SCANS }).then(() => undefined, (e: Error) => e);
+  const notDir = await createMeasurementSet(path.join(file, "x.ms"), { ...CONTENT, scans: SCANS }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.match(notDir?.message ?? "", /x\.ms: cannot write in .*a-file: Not a directory/);
-  const missing = await createMeasurementSet(path.join(dir, "no", "such", "x.ms"), { ...CONTENT, scans: SCANS }).then(() => undefined, (e: Error) => e);
+  const missing = await createMeasurementSet(path.join(dir, "no", "such", "x.ms"), { ...CONTENT, scans: SCANS }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.match(missing?.message ?? "", /cannot write in .*no\/such: No such file or directory/);
   // Not replaced even with overwrite: only a casacore table is.
-  const overFile = await createMeasurementSet(file, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(() => undefined, (e: Error) => e);
+  const overFile = await createMeasurementSet(file, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.match(overFile?.message ?? "", /a-file: exists and is not a casacore table: not replaced/);
   assert.is(readFileSync(file, "utf8"), "not a folder\n");
   const folder = path.join(dir, "a-folder");
   mkdirSync(folder);
   writeFileSync(path.join(folder, "notes.txt"), "mine\n");
-  const overFolder = await createMeasurementSet(folder, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(() => undefined, (e: Error) => e);
+  const overFolder = await createMeasurementSet(folder, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.match(overFolder?.message ?? "", /exists and is not a casacore table/);
   assert.equal(readdirSync(folder), ["notes.txt"]);
   if (process.getuid?.() !== 0) {
     // Permissions only bind a user other than root.
     const locked = path.join(dir, "read-only");
     mkdirSync(locked, { mode: 0o555 });
-    const denied = await createMeasurementSet(path.join(locked, "x.ms"), { ...CONTENT, scans: SCANS }).then(() => undefined, (e: Error) => e);
+    const denied = await createMeasurementSet(path.join(locked, "x.ms"), { ...CONTENT, scans: SCANS }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.match(denied?.message ?? "", /cannot write in .*read-only: Permission denied/);
     assert.equal(readdirSync(locked), []);
   }
@@ -277,23 +500,38 @@ test("an unwritable target is an Error and leaves nothing behind", async () => {
 test("an existing MS is kept unless overwrite, and never replaced while this process has it open", async () => {
   const target = path.join(dir, "kept.ms");
   await createMeasurementSet(target, { ...CONTENT, scans: SCANS.slice(0, 2) });
-  const nrows = () => { using t = CasaTable.open(target); return t.nrows; };
+  const nrows = () => {
+    using t = CasaTable.open(target);
+    return t.nrows;
+  };
   assert.is(nrows(), 72);
-  const exists = await createMeasurementSet(target, { ...CONTENT, scans: SCANS }).then(() => undefined, (e: Error) => e);
+  const exists = await createMeasurementSet(target, { ...CONTENT, scans: SCANS }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.match(exists?.message ?? "", /kept\.ms: already exists \(pass overwrite: true to replace it\)/);
   {
     using _open = CasaTable.open(target);
-    const busy = await createMeasurementSet(target, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(() => undefined, (e: Error) => e);
+    const busy = await createMeasurementSet(target, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.match(busy?.message ?? "", /kept\.ms: is open in this process: close it before replacing it/);
   }
   {
     using _field = CasaTable.open(path.join(target, "FIELD"));
-    const busy = await createMeasurementSet(target, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(() => undefined, (e: Error) => e);
+    const busy = await createMeasurementSet(target, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.match(busy?.message ?? "", /its subtable FIELD is open in this process/);
   }
   const link = path.join(dir, "link.ms");
   symlinkSync(target, link);
-  const linked = await createMeasurementSet(link, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(() => undefined, (e: Error) => e);
+  const linked = await createMeasurementSet(link, { ...CONTENT, scans: SCANS }, { overwrite: true }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.match(linked?.message ?? "", /link\.ms: is a symbolic link: not replaced/);
   assert.is(nrows(), 72);
   const done = await createMeasurementSet(target, { ...CONTENT, scans: SCANS }, { overwrite: true });
@@ -320,7 +558,9 @@ const spec = {
 const outcome = await createMeasurementSet(process.env.TARGET, spec, { overwrite: true }).then((r) => ({ ok: r }), (e) => ({ error: e.message }));
 console.log(JSON.stringify(outcome));`;
   const run = spawnSync("bash", ["-c", 'ulimit -f 3500 && exec "$NODE" --input-type=module -e "$SCRIPT"'], {
-    cwd: ROOT, encoding: "utf8", env: { ...process.env, NODE: process.execPath, SCRIPT: script, TARGET: target },
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NODE: process.execPath, SCRIPT: script, TARGET: target },
   });
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stderr, "", "nothing from casacore on stderr");

@@ -50,7 +50,13 @@ async function referenceMask(dir: string, name: string): Promise<ArrayLike<numbe
 }
 
 const cases = sharedAvailable("CUPID reference cases")
-  ? readdirSync(REFERENCE).filter((c) => !c.endsWith(".md")).flatMap((c) => readdirSync(path.join(REFERENCE, c)).filter((r) => /^(fw|cf|rh|gc)_/.test(r)).map((r) => path.join(REFERENCE, c, r)))
+  ? readdirSync(REFERENCE)
+      .filter((c) => !c.endsWith(".md"))
+      .flatMap((c) =>
+        readdirSync(path.join(REFERENCE, c))
+          .filter((r) => /^(fw|cf|rh|gc)_/.test(r))
+          .map((r) => path.join(REFERENCE, c, r)),
+      )
   : [];
 
 const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.abs(b) + 1e-12;
@@ -60,17 +66,29 @@ for (const dir of cases) {
   const name = `${path.basename(path.dirname(dir))}/${path.basename(dir)}`;
   test(`${name}: ${result.method} ${JSON.stringify(result.config_supplied)} as CUPID gives it`, async () => {
     const image = (await load(path.resolve(path.dirname(dir), result.input))) as Image;
-    const ours = await findClumps(image, { method: result.method, config: result.config_supplied, rms: result.rms_supplied, deconv: result.deconv === 1, backoff: result.backoff === 1 });
+    const ours = await findClumps(image, {
+      method: result.method,
+      config: result.config_supplied,
+      rms: result.rms_supplied,
+      deconv: result.deconv === 1,
+      backoff: result.backoff === 1,
+    });
     const reference = csv(path.join(dir, "catalogue.csv"));
     if (result.method === "gaussclumps") {
       assert.ok(Math.abs(ours.catalogue.rows - reference.length) <= 1, `${ours.catalogue.rows} clumps fitted, CUPID ${reference.length}`);
       const col = (n: string) => ours.catalogue.column(n) as Float64Array;
       for (const ref of reference) {
-        const match = [...Array(ours.catalogue.rows).keys()].find((i) =>
-          Math.hypot(col("ext_CENTRE1")[i] - Number(ref.ext_CENTRE1), col("ext_CENTRE2")[i] - Number(ref.ext_CENTRE2)) <= 1 &&
-          close(col("ext_PEAK")[i], Number(ref.ext_PEAK), 0.05) &&
-          close(col("GCFWHM1")[i], Number(ref.GCFWHM1), 0.1) && close(col("GCFWHM2")[i], Number(ref.GCFWHM2), 0.1));
-        assert.ok(match !== undefined, `CUPID's clump ${ref.cell} at (${ref.ext_CENTRE1}, ${ref.ext_CENTRE2}), peak ${ref.ext_PEAK}, FWHM ${ref.GCFWHM1} × ${ref.GCFWHM2}: no fit of ours within 1 px, 5 % and 10 %`);
+        const match = [...Array(ours.catalogue.rows).keys()].find(
+          (i) =>
+            Math.hypot(col("ext_CENTRE1")[i] - Number(ref.ext_CENTRE1), col("ext_CENTRE2")[i] - Number(ref.ext_CENTRE2)) <= 1 &&
+            close(col("ext_PEAK")[i], Number(ref.ext_PEAK), 0.05) &&
+            close(col("GCFWHM1")[i], Number(ref.GCFWHM1), 0.1) &&
+            close(col("GCFWHM2")[i], Number(ref.GCFWHM2), 0.1),
+        );
+        assert.ok(
+          match !== undefined,
+          `CUPID's clump ${ref.cell} at (${ref.ext_CENTRE1}, ${ref.ext_CENTRE2}), peak ${ref.ext_PEAK}, FWHM ${ref.GCFWHM1} × ${ref.GCFWHM2}: no fit of ours within 1 px, 5 % and 10 %`,
+        );
       }
       return;
     }

@@ -23,7 +23,11 @@ test("the Dockerfile runs install.sh, as non-root, from Node 20 on Debian 12", (
 });
 
 test("install.sh installs the kernelspec, the default-kernel settings and the command", () => {
-  const r = spawnSync("bash", [path.join(ROOT, "deploy", "image", "install.sh"), "--source", ROOT, "--sys-prefix", prefix, "--bin-dir", path.join(prefix, "bin"), "--only-kernel", "--skip-build"], { encoding: "utf8" });
+  const r = spawnSync(
+    "bash",
+    [path.join(ROOT, "deploy", "image", "install.sh"), "--source", ROOT, "--sys-prefix", prefix, "--bin-dir", path.join(prefix, "bin"), "--only-kernel", "--skip-build"],
+    { encoding: "utf8" },
+  );
   assert.is(r.status, 0, r.stderr);
   const kernel = path.join(prefix, "share", "jupyter", "kernels", "jovial");
   const spec = JSON.parse(readFileSync(path.join(kernel, "kernel.json"), "utf8"));

@@ -70,14 +70,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, logNa
 
 function testUserProcesses(): number[] {
   const uids = new Set(USERS.map((u) => String(u.uid)));
-  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((pid) => {
-    try {
-      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-      return uid !== undefined && uids.has(uid);
-    } catch {
-      return false; // exited meanwhile
-    }
-  }).map(Number);
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+        return uid !== undefined && uids.has(uid);
+      } catch {
+        return false; // exited meanwhile
+      }
+    })
+    .map(Number);
 }
 
 function ssha(password: string): string {
@@ -90,7 +93,10 @@ function organisation(): string {
     `dn: ${SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: JOVIAL test\ndc: jovial`,
     `dn: ou=people,${SUFFIX}\nobjectClass: organizationalUnit\nou: people`,
     `dn: ou=groups,${SUFFIX}\nobjectClass: organizationalUnit\nou: groups`,
-    ...USERS.map((u) => `dn: uid=${u.name},ou=people,${SUFFIX}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: ${u.name}\ncn: ${u.name}\nsn: ${u.name}\nuidNumber: ${u.uid}\ngidNumber: ${u.uid}\nhomeDirectory: /home/${u.name}\nuserPassword: ${ssha(u.password)}`),
+    ...USERS.map(
+      (u) =>
+        `dn: uid=${u.name},ou=people,${SUFFIX}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: ${u.name}\ncn: ${u.name}\nsn: ${u.name}\nuidNumber: ${u.uid}\ngidNumber: ${u.uid}\nhomeDirectory: /home/${u.name}\nuserPassword: ${ssha(u.password)}`,
+    ),
     ...USERS.map((u) => `dn: cn=${u.name},ou=groups,${SUFFIX}\nobjectClass: posixGroup\ncn: ${u.name}\ngidNumber: ${u.uid}\nmemberUid: ${u.name}`),
     `dn: ${ALLOWED}\nobjectClass: posixGroup\ncn: astro\ngidNumber: 20000\nmemberUid: alice\nmemberUid: bob`,
     `dn: cn=survey,ou=groups,${SUFFIX}\nobjectClass: posixGroup\ncn: survey\ngidNumber: 20001\nmemberUid: alice`,
@@ -102,7 +108,9 @@ async function startSlapd(port: number): Promise<void> {
   const dir = path.join(tmp, "slapd");
   mkdirSync(path.join(dir, "db"), { recursive: true });
   const conf = path.join(dir, "slapd.conf");
-  writeFileSync(conf, `include /etc/ldap/schema/core.schema
+  writeFileSync(
+    conf,
+    `include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -116,13 +124,18 @@ rootdn "cn=admin,${SUFFIX}"
 directory ${dir}/db
 access to attrs=userPassword by anonymous auth by self read by * none
 access to * by * read
-`);
+`,
+  );
   writeFileSync(path.join(dir, "org.ldif"), organisation());
   const add = spawnSync("/usr/sbin/slapadd", ["-f", conf, "-l", path.join(dir, "org.ldif")], { encoding: "utf8" });
   assert.is(add.status, 0, add.stderr);
   // -d keeps slapd in the foreground, so it is our child and is stopped by its PID.
   start("slapd", "/usr/sbin/slapd", ["-f", conf, "-h", `ldap://127.0.0.1:${port}/`, "-d", "stats"]);
-  await until("slapd", async () => (spawnSync("/usr/bin/ldapsearch", ["-x", "-H", `ldap://127.0.0.1:${port}/`, "-b", SUFFIX, "-s", "base"]).status === 0 ? true : undefined), "slapd");
+  await until(
+    "slapd",
+    async () => (spawnSync("/usr/bin/ldapsearch", ["-x", "-H", `ldap://127.0.0.1:${port}/`, "-b", SUFFIX, "-s", "base"]).status === 0 ? true : undefined),
+    "slapd",
+  );
 }
 
 /** A tiny browser: cookies kept per name, redirects followed by hand (fetch would drop the cookies). */
@@ -150,7 +163,11 @@ class Browser {
     }
   }
   login(username: string, password: string): Promise<Response> {
-    return this.request("/hub/login", { method: "POST", body: new URLSearchParams({ username, password }), headers: { "content-type": "application/x-www-form-urlencoded" } }, false);
+    return this.request(
+      "/hub/login",
+      { method: "POST", body: new URLSearchParams({ username, password }), headers: { "content-type": "application/x-www-form-urlencoded" } },
+      false,
+    );
   }
 }
 
@@ -172,7 +189,9 @@ test("LDAP login, a server as the user's uid, our kernel, Lustre-like permission
 
   // The image's recipe, into the prefix the users' servers read their Jupyter settings from.
   const prefix = path.join(tmp, "jupyter-prefix");
-  const install = spawnSync("bash", [path.join(ROOT, "deploy", "image", "install.sh"), "--source", ROOT, "--sys-prefix", prefix, "--only-kernel", "--skip-build"], { encoding: "utf8" });
+  const install = spawnSync("bash", [path.join(ROOT, "deploy", "image", "install.sh"), "--source", ROOT, "--sys-prefix", prefix, "--only-kernel", "--skip-build"], {
+    encoding: "utf8",
+  });
   assert.is(install.status, 0, install.stderr);
 
   // Lustre stand-ins: homes owned by their users, mode 0700; the archive owned by root, read-only to users.
@@ -188,22 +207,52 @@ test("LDAP login, a server as the user's uid, our kernel, Lustre-like permission
   chmodSync(path.join(archive, "field.fits"), 0o644);
 
   // The same renderer as the cluster's, from a values file pointing at this machine.
-  const values = chartValues(resolveConfig({
-    jovial: {
-      host: "127.0.0.1",
-      image: { name: "local", tag: "test" },
-      ldap: { server: "127.0.0.1", port: ldapPort, tlsStrategy: "insecure", bindDnTemplate: [`uid={username},ou=people,${SUFFIX}`], allowedGroups: [ALLOWED], groupSearchBase: `ou=groups,${SUFFIX}` },
-      database: { url: "postgresql://unused-here/jupyterhub", password: "unused" },
-      storage: { variant: "hostPath", homes: { mountPath: `${homes}/{username}`, hostPath: homes }, archive: { mountPath: archive, hostPath: archive } },
-    },
-  }, "local test values"));
+  const values = chartValues(
+    resolveConfig(
+      {
+        jovial: {
+          host: "127.0.0.1",
+          image: { name: "local", tag: "test" },
+          ldap: {
+            server: "127.0.0.1",
+            port: ldapPort,
+            tlsStrategy: "insecure",
+            bindDnTemplate: [`uid={username},ou=people,${SUFFIX}`],
+            allowedGroups: [ALLOWED],
+            groupSearchBase: `ou=groups,${SUFFIX}`,
+          },
+          database: { url: "postgresql://unused-here/jupyterhub", password: "unused" },
+          storage: { variant: "hostPath", homes: { mountPath: `${homes}/{username}`, hostPath: homes }, archive: { mountPath: archive, hostPath: archive } },
+        },
+      },
+      "local test values",
+    ),
+  );
   const state = path.join(tmp, "hub-state");
   mkdirSync(state);
   writeFileSync(path.join(tmp, "values.yaml"), stringify(values));
 
   const proxyToken = randomBytes(24).toString("hex");
   const adminToken = randomBytes(24).toString("hex");
-  start("proxy", "/usr/bin/configurable-http-proxy", ["--ip", "127.0.0.1", "--port", String(proxyPort), "--api-ip", "127.0.0.1", "--api-port", String(proxyApiPort), "--default-target", `http://127.0.0.1:${hubPort}`, "--error-target", `http://127.0.0.1:${hubPort}/hub/error`], { CONFIGPROXY_AUTH_TOKEN: proxyToken, NODE_PATH: "/usr/share/nodejs" });
+  start(
+    "proxy",
+    "/usr/bin/configurable-http-proxy",
+    [
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(proxyPort),
+      "--api-ip",
+      "127.0.0.1",
+      "--api-port",
+      String(proxyApiPort),
+      "--default-target",
+      `http://127.0.0.1:${hubPort}`,
+      "--error-target",
+      `http://127.0.0.1:${hubPort}/hub/error`,
+    ],
+    { CONFIGPROXY_AUTH_TOKEN: proxyToken, NODE_PATH: "/usr/share/nodejs" },
+  );
   const hubEnv = {
     CONFIGPROXY_AUTH_TOKEN: proxyToken,
     JUPYTERHUB_CRYPT_KEY: randomBytes(32).toString("hex"),
@@ -226,11 +275,17 @@ test("LDAP login, a server as the user's uid, our kernel, Lustre-like permission
   try {
     const base = `http://127.0.0.1:${proxyPort}`;
     // Refused: a wrong password, and a right password outside the allowed group.
-    for (const [name, password] of [["alice", "wrong"], ["carol", "carol-pw"]]) {
+    for (const [name, password] of [
+      ["alice", "wrong"],
+      ["carol", "carol-pw"],
+    ]) {
       const browser = new Browser(base);
       const r = await browser.login(name, password);
       assert.not.ok(r.status === 302, `${name}/${password} was let in`);
-      assert.not.ok([...browser.cookies.keys()].some((k) => k.startsWith("jupyterhub-session") || k === "jupyterhub-hub-login"), `${name} got a session`);
+      assert.not.ok(
+        [...browser.cookies.keys()].some((k) => k.startsWith("jupyterhub-session") || k === "jupyterhub-hub-login"),
+        `${name} got a session`,
+      );
     }
 
     // alice logs in over HTTP and gets a server.
@@ -238,10 +293,14 @@ test("LDAP login, a server as the user's uid, our kernel, Lustre-like permission
     const login = await alice.login("alice", "alice-pw");
     assert.is(login.status, 302, `alice's login: ${login.status}\n${tail("hub")}`);
     await alice.request("/hub/spawn");
-    await until("alice's server", async () => {
-      const user = (await (await admin("/users/alice")).json()) as HubUser;
-      return user.servers?.[""]?.ready ? true : undefined;
-    }, "hub");
+    await until(
+      "alice's server",
+      async () => {
+        const user = (await (await admin("/users/alice")).json()) as HubUser;
+        return user.servers?.[""]?.ready ? true : undefined;
+      },
+      "hub",
+    );
     const tree = await alice.request("/user/alice/tree");
     assert.is(tree.status, 200, `alice's tree through the hub's OAuth: ${tree.status}`);
     const specs = (await (await alice.request("/user/alice/api/kernelspecs")).json()) as { default: string; kernelspecs: Record<string, unknown> };
@@ -254,7 +313,12 @@ test("LDAP login, a server as the user's uid, our kernel, Lustre-like permission
     const kernel = await kernelWs("start", userBase, token);
     assert.is(kernel.name, "jovial");
 
-    const cell = await kernelWs("execute", userBase, token, kernel.id, `
+    const cell = await kernelWs(
+      "execute",
+      userBase,
+      token,
+      kernel.id,
+      `
 import { open } from "smoothy";
 import { writeFileSync, readdirSync } from "node:fs";
 const fits = await open(${JSON.stringify(path.join(archive, "field.fits"))});
@@ -266,7 +330,8 @@ console.log(JSON.stringify({
   uid: process.getuid!(), gid: process.getgid!(), groups: process.getgroups!(), home: process.env.HOME, server: process.ppid,
   otherHome: denied(() => readdirSync(${JSON.stringify(path.join(homes, "bob"))})),
   archiveWrite: denied(() => writeFileSync(${JSON.stringify(path.join(archive, "mine.txt"))}, "x")),
-}));`);
+}));`,
+    );
     assert.is(cell.status, "ok", `${cell.error}\n${tail("hub")}`);
     const seen = JSON.parse(cell.stdout);
     assert.equal([seen.uid, seen.gid], [10001, 10001], "the server runs as alice's LDAP uid and gid");
@@ -293,7 +358,10 @@ console.log(JSON.stringify({
     process.kill(seen.server, 0); // still the same process
     const after = await alice.request("/user/alice/api/kernels");
     assert.is(after.status, 200);
-    assert.ok(((await after.json()) as Array<{ id: string }>).some((k) => k.id === kernel.id), "the kernel from before the restart is still there");
+    assert.ok(
+      ((await after.json()) as Array<{ id: string }>).some((k) => k.id === kernel.id),
+      "the kernel from before the restart is still there",
+    );
 
     const stopped = await admin("/users/alice/server", { method: "DELETE" });
     assert.ok(stopped.status === 204 || stopped.status === 202, `stopping alice's server: ${stopped.status}`);

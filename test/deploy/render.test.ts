@@ -10,12 +10,23 @@ import * as assert from "uvu/assert";
 import { parse } from "yaml";
 import { PersistentVolume } from "kubernetes-models/v1";
 import {
-  ConfigError, HUB_DIR, MANIFEST_GROUPS, ValidationError, Z2JH_CHART, chartValues, coalesceWithChartDefaults,
-  loadOperatorValues, renderFiles, resolveConfig, validateChartValues, validateManifest, type Values,
+  ConfigError,
+  HUB_DIR,
+  MANIFEST_GROUPS,
+  ValidationError,
+  Z2JH_CHART,
+  chartValues,
+  coalesceWithChartDefaults,
+  loadOperatorValues,
+  renderFiles,
+  resolveConfig,
+  validateChartValues,
+  validateManifest,
+  type Values,
 } from "jovial-deploy";
 import { redisManifests, workerDeployment } from "../../deploy/src/manifests/pipeline.ts";
 import { PYTHON, ROOT } from "../helpers/kernel-client.ts";
-import { SHARED, sharedAvailable } from "../helpers/shared.ts";
+import { SHARED, sharedAvailable, sharedTest } from "../helpers/shared.ts";
 
 const test = suite("deploy render");
 const CHART_DIR = path.join(SHARED, `z2jh-${Z2JH_CHART.version}`);
@@ -24,7 +35,9 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "jovial-deploy-"));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => (statSync(path.join(dir, name)).isDirectory() ? files(path.join(dir, name)).map((f) => `${name}/${f}`) : [name])).sort();
+  return readdirSync(dir)
+    .flatMap((name) => (statSync(path.join(dir, name)).isDirectory() ? files(path.join(dir, name)).map((f) => `${name}/${f}`) : [name]))
+    .sort();
 }
 
 for (const [variant, example] of Object.entries(EXAMPLES)) {
@@ -44,8 +57,7 @@ for (const [variant, example] of Object.entries(EXAMPLES)) {
     assert.equal(kinds, ["Namespace", "PersistentVolume", "PersistentVolumeClaim", "PersistentVolume", "PersistentVolumeClaim", "Deployment", "Service", "NetworkPolicy"]);
   });
 
-  test(`${variant}: the overlay over the chart's values.yaml passes values.schema.yaml`, () => {
-    if (!sharedAvailable("z2jh schema check")) return;
+  sharedTest(test, `${variant}: the overlay over the chart's values.yaml passes values.schema.yaml`, () => {
     const merged = validateChartValues(chartValues(loadOperatorValues(path.join(ROOT, example))), CHART_DIR) as any;
     // What helm will hand the chart's templates.
     assert.is(merged.singleuser.uid, undefined, "no fixed uid: the hook sets it per user");
@@ -62,10 +74,18 @@ test("the storage: homes read-write, archive read-only, never provisioned, never
   const { jovial } = loadOperatorValues(path.join(ROOT, EXAMPLES.hostpath));
   const objects = MANIFEST_GROUPS.flatMap((g) => g.build(jovial)).map((m) => m.toJSON() as any);
   const volumes = objects.filter((o) => o.kind === "PersistentVolume");
-  assert.equal(volumes.map((v) => [v.metadata.name, v.spec.accessModes[0], v.spec.persistentVolumeReclaimPolicy, v.spec.storageClassName, v.spec.hostPath.type]),
-    [["jovial-lustre-homes", "ReadWriteMany", "Retain", "", "Directory"], ["jovial-lustre-archive", "ReadOnlyMany", "Retain", "", "Directory"]]);
+  assert.equal(
+    volumes.map((v) => [v.metadata.name, v.spec.accessModes[0], v.spec.persistentVolumeReclaimPolicy, v.spec.storageClassName, v.spec.hostPath.type]),
+    [
+      ["jovial-lustre-homes", "ReadWriteMany", "Retain", "", "Directory"],
+      ["jovial-lustre-archive", "ReadOnlyMany", "Retain", "", "Directory"],
+    ],
+  );
   const csi = MANIFEST_GROUPS.flatMap((g) => g.build(loadOperatorValues(path.join(ROOT, EXAMPLES.csi)).jovial)).map((m) => m.toJSON() as any);
-  assert.equal(csi.filter((o) => o.kind === "PersistentVolume").map((v) => v.spec.csi.readOnly), [false, true]);
+  assert.equal(
+    csi.filter((o) => o.kind === "PersistentVolume").map((v) => v.spec.csi.readOnly),
+    [false, true],
+  );
   const values = chartValues(loadOperatorValues(path.join(ROOT, EXAMPLES.csi))) as any;
   const mounts = values.singleuser.storage.extraVolumeMounts;
   assert.ok(mounts.some((m: any) => m.name === "archive" && m.readOnly === true && m.mountPath === "/archive"));
@@ -77,28 +97,42 @@ test("the pipeline: Redis reachable only from user servers and workers; a user's
   const [deployment, service, policy] = redisManifests(values.jovial).map((m) => m.toJSON() as Record<string, any>);
   assert.is(deployment.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation, false);
   assert.is(service.spec.ports[0].port, 6379);
-  assert.equal(policy.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels), [{ component: "singleuser-server" }, { "jovial.io/pipeline": "worker" }]);
+  assert.equal(
+    policy.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels),
+    [{ component: "singleuser-server" }, { "jovial.io/pipeline": "worker" }],
+  );
   const workers = workerDeployment(values.jovial, { user: "alice", uid: 10001, gid: 10001, groups: [20000], queue: "roise", replicas: 6, cpu: "2", memory: "8G" });
   validateManifest(workers);
   const pod = (workers.toJSON() as Record<string, any>).spec.template.spec;
   assert.equal([pod.securityContext.runAsUser, pod.securityContext.runAsGroup, pod.securityContext.supplementalGroups], [10001, 10001, [20000]]);
   assert.equal(pod.containers[0].command.slice(0, 4), ["jovial", "worker", "--queue", "roise"]);
   assert.equal(pod.containers[0].securityContext.capabilities.drop, ["ALL"]);
-  assert.equal(pod.containers[0].volumeMounts.map((m: { mountPath: string; subPath?: string; readOnly?: boolean }) => [m.mountPath, m.subPath ?? null, m.readOnly ?? false]), [["/home/alice", "alice", false], [values.jovial.storage.archive.mountPath, null, true], ["/tmp", null, false]]);
+  assert.equal(
+    pod.containers[0].volumeMounts.map((m: { mountPath: string; subPath?: string; readOnly?: boolean }) => [m.mountPath, m.subPath ?? null, m.readOnly ?? false]),
+    [
+      ["/home/alice", "alice", false],
+      [values.jovial.storage.archive.mountPath, null, true],
+      ["/tmp", null, false],
+    ],
+  );
   assert.equal(pod.containers[0].resources.limits, { cpu: "2", memory: "8G" });
   assert.throws(() => workerDeployment(values.jovial, { user: "root", uid: 0, gid: 0, queue: "q" }), /below 1000 are refused/);
-  const cli = spawnSync(process.execPath, [path.join(ROOT, "bin", "jovial.js"), "deploy", "workers", "--user", "bob", "--uid", "10002", "--gid", "10002", "--queue", "roise"], { encoding: "utf8" });
+  const cli = spawnSync(process.execPath, [path.join(ROOT, "bin", "jovial.js"), "deploy", "workers", "--user", "bob", "--uid", "10002", "--gid", "10002", "--queue", "roise"], {
+    encoding: "utf8",
+  });
   assert.is(cli.status, 0, cli.stderr);
   assert.is(parse(cli.stdout).spec.template.spec.securityContext.runAsUser, 10002);
 });
 
 test("a manifest Kubernetes would reject is rejected", () => {
   const bad = new PersistentVolume({ metadata: { name: "x" }, spec: { accessModes: "ReadWriteMany" as any } });
-  assert.throws(() => validateManifest(bad), (e: unknown) => e instanceof ValidationError && /PersistentVolume\/x: .*accessModes/.test(e.message));
+  assert.throws(
+    () => validateManifest(bad),
+    (e: unknown) => e instanceof ValidationError && /PersistentVolume\/x: .*accessModes/.test(e.message),
+  );
 });
 
-test("a chart value the chart does not know is rejected by its schema", () => {
-  if (!sharedAvailable("z2jh schema check")) return;
+sharedTest(test, "a chart value the chart does not know is rejected by its schema", () => {
   const values = resolveConfig({ ...(parse(readFileSync(path.join(ROOT, EXAMPLES.csi), "utf8")) as Values), chart: { hub: { replicas: 2 } } });
   assert.throws(() => validateChartValues(chartValues(values), CHART_DIR), /replicas/);
 });
@@ -106,7 +140,10 @@ test("a chart value the chart does not know is rejected by its schema", () => {
 test("the operator is told which value is missing or wrong", () => {
   const example = parse(readFileSync(path.join(ROOT, EXAMPLES.csi), "utf8")) as any;
   delete example.jovial.database;
-  assert.throws(() => resolveConfig(example), (e: unknown) => e instanceof ConfigError && /jovial\.database\.url, jovial\.database\.password/.test(e.message));
+  assert.throws(
+    () => resolveConfig(example),
+    (e: unknown) => e instanceof ConfigError && /jovial\.database\.url, jovial\.database\.password/.test(e.message),
+  );
   const wrong = parse(readFileSync(path.join(ROOT, EXAMPLES.csi), "utf8")) as any;
   wrong.jovial.storage.variant = "nfs";
   assert.throws(() => resolveConfig(wrong), /jovial\.storage\.variant must be equal to one of the allowed values/);

@@ -10,10 +10,21 @@ import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
 const test = suite("examples");
 const home = testJupyterHome();
 const examples = path.join(ROOT, "examples");
-const notebooks = readdirSync(examples).filter((f) => f.endsWith(".ipynb")).sort();
+const notebooks = readdirSync(examples)
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 
-interface Output { output_type: string; name?: string; text?: string; data?: Record<string, string>; ename?: string }
-interface Run { error: string | null; cells: Array<{ cell_type: string; source: string; tags: string[]; outputs: Output[] }> }
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string;
+  data?: Record<string, string>;
+  ename?: string;
+}
+interface Run {
+  error: string | null;
+  cells: Array<{ cell_type: string; source: string; tags: string[]; outputs: Output[] }>;
+}
 
 function run(notebook: string): Run {
   const r = spawnSync(PYTHON, [path.join(ROOT, "test", "clients", "run_notebook.py"), path.join(examples, notebook), path.join(home.dir, notebook), examples], {
@@ -42,13 +53,34 @@ test("01-typescript-kernel.ipynb shows results, streams, rich displays, a type e
   const result = runs.get("01-typescript-kernel.ipynb") ?? run("01-typescript-kernel.ipynb");
   const outputs = result.cells.flatMap((c) => c.outputs);
   const all = JSON.stringify(outputs);
-  assert.ok(outputs.some((o) => o.output_type === "execute_result" && /^49\.4/.test(o.data!["text/plain"])), "velocity() result");
-  assert.ok(outputs.some((o) => o.output_type === "error" && o.ename === "TSError"), "the type error");
-  assert.ok(outputs.some((o) => o.output_type === "stream" && /observed in B7/.test(o.text!)), "streamed lines");
-  assert.ok(outputs.some((o) => o.data?.["text/html"]?.includes("<table>")), "an HTML table");
-  assert.ok(outputs.some((o) => o.data?.["image/svg+xml"]), "an SVG");
-  assert.ok(outputs.some((o) => o.data?.["text/plain"] === "'reduced 5 of 5 cubes'"), "the display updated in place to its last state");
-  assert.ok(outputs.some((o) => o.data?.["text/html"]?.includes("<b>Orion KL</b>")), "Jupyter.display bundle");
+  assert.ok(
+    outputs.some((o) => o.output_type === "execute_result" && /^49\.4/.test(o.data!["text/plain"])),
+    "velocity() result",
+  );
+  assert.ok(
+    outputs.some((o) => o.output_type === "error" && o.ename === "TSError"),
+    "the type error",
+  );
+  assert.ok(
+    outputs.some((o) => o.output_type === "stream" && /observed in B7/.test(o.text!)),
+    "streamed lines",
+  );
+  assert.ok(
+    outputs.some((o) => o.data?.["text/html"]?.includes("<table>")),
+    "an HTML table",
+  );
+  assert.ok(
+    outputs.some((o) => o.data?.["image/svg+xml"]),
+    "an SVG",
+  );
+  assert.ok(
+    outputs.some((o) => o.data?.["text/plain"] === "'reduced 5 of 5 cubes'"),
+    "the display updated in place to its last state",
+  );
+  assert.ok(
+    outputs.some((o) => o.data?.["text/html"]?.includes("<b>Orion KL</b>")),
+    "Jupyter.display bundle",
+  );
   assert.match(all, /PrimaryHDU/);
   assert.match(all, /\[ 'Orion KL', \[ 4, 3 \], 'Jy\/beam' \]/);
   assert.match(all, /at fluxRatio \(In\[\d+\]:2:\d+\)/);

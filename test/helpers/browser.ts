@@ -9,7 +9,9 @@ const COMMON = ["--no-sandbox", "--no-first-run", "--disable-quic", "--disable-b
 export function launchChromium(webgl: boolean): Promise<Browser> {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: webgl ? [...COMMON, "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"] : [...COMMON, "--disable-gpu", "--disable-3d-apis", "--disable-webgl"],
+    args: webgl
+      ? [...COMMON, "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+      : [...COMMON, "--disable-gpu", "--disable-3d-apis", "--disable-webgl"],
   });
 }
 

@@ -34,7 +34,12 @@ export interface Exchange {
 export function testJupyterHome(): { dir: string; env: Record<string, string>; cleanup(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "jovial-test-"));
   installKernelspec({ name: "jovial", location: { prefix: dir } });
-  const env = { JUPYTER_PATH: path.join(dir, "share", "jupyter"), JOVIAL_HISTORY_DIR: path.join(dir, "history"), JUPYTER_RUNTIME_DIR: path.join(dir, "runtime"), JOVIAL_CACHE_DIR: path.join(dir, "cache") };
+  const env = {
+    JUPYTER_PATH: path.join(dir, "share", "jupyter"),
+    JOVIAL_HISTORY_DIR: path.join(dir, "history"),
+    JUPYTER_RUNTIME_DIR: path.join(dir, "runtime"),
+    JOVIAL_CACHE_DIR: path.join(dir, "cache"),
+  };
   return { dir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -88,7 +93,10 @@ export function ofType(exchange: Exchange, type: string): WireMessage[] {
 }
 
 export function streamText(exchange: Exchange, name = "stdout"): string {
-  return ofType(exchange, "stream").filter((m) => m.content.name === name).map((m) => m.content.text).join("");
+  return ofType(exchange, "stream")
+    .filter((m) => m.content.name === name)
+    .map((m) => m.content.text)
+    .join("");
 }
 
 export function resultText(exchange: Exchange): string | undefined {

@@ -27,7 +27,15 @@ export async function startNotebookServer(dir: string, env: Record<string, strin
   const log: string[] = [];
   const child: ChildProcess = spawn(
     "/usr/bin/jupyter-notebook",
-    ["--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${dir}`, "--MappingKernelManager.default_kernel_name=jovial", "--allow-root"],
+    [
+      "--no-browser",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      `--NotebookApp.token=${token}`,
+      `--notebook-dir=${dir}`,
+      "--MappingKernelManager.default_kernel_name=jovial",
+      "--allow-root",
+    ],
     { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout!.on("data", (d) => log.push(String(d)));

@@ -34,7 +34,10 @@ test("members of user objects and of their members (obj.a.value.toFi)", async ()
   assert.is(c.cursor_start, "obj.a.value.".length);
   assert.is(c.cursor_end, "obj.a.value.toFi".length);
   const members = await complete("obj.a.source.");
-  assert.ok(["name", "flux", "fluxAt"].every((m) => members.matches.includes(m)), JSON.stringify(members.matches));
+  assert.ok(
+    ["name", "flux", "fluxAt"].every((m) => members.matches.includes(m)),
+    JSON.stringify(members.matches),
+  );
 });
 
 test("_jupyter_types_experimental metadata gives each match's kind", async () => {

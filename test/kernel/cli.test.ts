@@ -19,7 +19,10 @@ function jovial(args: string[], env: Record<string, string> = {}) {
 function kernelspecs(env: Record<string, string>) {
   const r = spawnSync("/usr/bin/jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8", env: { ...process.env, ...env } });
   assert.is(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout).kernelspecs as Record<string, { resource_dir: string; spec: { argv: string[]; display_name: string; language: string; interrupt_mode: string; env: Record<string, string> } }>;
+  return JSON.parse(r.stdout).kernelspecs as Record<
+    string,
+    { resource_dir: string; spec: { argv: string[]; display_name: string; language: string; interrupt_mode: string; env: Record<string, string> } }
+  >;
 }
 
 test("--prefix DIR with a name, a display name and an environment", () => {
@@ -63,7 +66,10 @@ test("asset declarations: found up the node_modules folders, with errors that na
   const kernel = path.join(root, "kernel");
   mkdirSync(kernel);
   const found = declaredAssets(kernel);
-  assert.equal(found.map((a) => [a.as, a.declaredBy, readFileSync(a.path, "utf8")]), [["lib.js", "viewer", "lib"]]);
+  assert.equal(
+    found.map((a) => [a.as, a.declaredBy, readFileSync(a.path, "utf8")]),
+    [["lib.js", "viewer", "lib"]],
+  );
   pkg(path.join(root, "node_modules", "other"), { name: "other", jovial: { assets: { "lib.js": "other/own.js" } } }, { "own.js": "own" });
   assert.throws(() => declaredAssets(kernel), /other and viewer both declare the browser asset lib\.js|viewer and other both declare the browser asset lib\.js/);
   rmSync(path.join(root, "node_modules", "other"), { recursive: true });

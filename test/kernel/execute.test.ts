@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { KernelClient, ofType, resultText, streamText, testJupyterHome } from "../helpers/kernel-client.ts";
+import { KernelClient, ofType, resultText, testJupyterHome } from "../helpers/kernel-client.ts";
 
 const home = testJupyterHome();
 const notebookDir = path.join(home.dir, "notebooks");
@@ -13,7 +13,10 @@ const test = suite("execute");
 test.before(async () => {
   // A folder like a user's home: no node_modules of the project, one package installed beside the notebook.
   mkdirSync(path.join(notebookDir, "node_modules", "beside"), { recursive: true });
-  writeFileSync(path.join(notebookDir, "node_modules", "beside", "package.json"), JSON.stringify({ name: "beside", version: "1.0.0", type: "module", exports: { ".": { types: "./index.d.ts", import: "./index.js" } } }));
+  writeFileSync(
+    path.join(notebookDir, "node_modules", "beside", "package.json"),
+    JSON.stringify({ name: "beside", version: "1.0.0", type: "module", exports: { ".": { types: "./index.d.ts", import: "./index.js" } } }),
+  );
   writeFileSync(path.join(notebookDir, "node_modules", "beside", "index.js"), "export const answer = 42;\nexport default function hello(name) { return `hello ${name}`; }\n");
   writeFileSync(path.join(notebookDir, "node_modules", "beside", "index.d.ts"), "export declare const answer: number;\nexport default function hello(name: string): string;\n");
   writeFileSync(path.join(notebookDir, "local.mjs"), "export const local = 'from a file beside the notebook';\n");
@@ -71,7 +74,10 @@ test("destructuring declarations and enums survive into later cells", async () =
 
 test("import of Node built-ins, in every import form", async () => {
   await ok("import fs, { readFileSync as rf } from 'node:fs'; import * as nodePath from 'path'; import { createHash } from 'crypto'");
-  assert.is(resultText(await ok("[typeof fs.statSync, typeof rf, nodePath.basename('/a/b.fits'), createHash('sha256').update('x').digest('hex').slice(0, 8)]")), "[ 'function', 'function', 'b.fits', '2d711642' ]");
+  assert.is(
+    resultText(await ok("[typeof fs.statSync, typeof rf, nodePath.basename('/a/b.fits'), createHash('sha256').update('x').digest('hex').slice(0, 8)]")),
+    "[ 'function', 'function', 'b.fits', '2d711642' ]",
+  );
 });
 
 test("import of a package installed beside the notebook, and of a file beside it", async () => {
@@ -147,10 +153,16 @@ test("stop_on_error aborts the executions queued behind a failing one", async ()
   const replies = await kernel.call("execute_many", {
     codes: ["await new Promise((r) => setTimeout(r, 200)); throw new Error('first fails')", "(globalThis as any).abortedRan = true", "'third'"],
   });
-  assert.equal(replies.map((r: { content: { status: string } }) => r.content.status), ["error", "aborted", "aborted"]);
+  assert.equal(
+    replies.map((r: { content: { status: string } }) => r.content.status),
+    ["error", "aborted", "aborted"],
+  );
   assert.is(resultText(await ok("String((globalThis as any).abortedRan)")), "'undefined'");
   const kept = await kernel.call("execute_many", { codes: ["throw new Error('fails')", "'runs anyway'"], stop_on_error: false });
-  assert.equal(kept.map((r: { content: { status: string } }) => r.content.status), ["error", "ok"]);
+  assert.equal(
+    kept.map((r: { content: { status: string } }) => r.content.status),
+    ["error", "ok"],
+  );
 });
 
 test("require, __dirname and process work as in a script in the notebook's folder", async () => {

@@ -18,9 +18,17 @@ test.after(async () => {
 });
 
 test("prompt() and input() ask over stdin, with password mode", async () => {
-  const ex = await kernel.execute("const who = prompt('Observer?'); const secret = await input('Password:', { password: true }); `${who}:${secret.length}`", { answers: ["Vera", "hunter2"] });
+  const ex = await kernel.execute("const who = prompt('Observer?'); const secret = await input('Password:', { password: true }); `${who}:${secret.length}`", {
+    answers: ["Vera", "hunter2"],
+  });
   assert.is(resultText(ex), "'Vera:7'");
-  assert.equal(ex.prompts!.map((p) => [p.prompt, p.password]), [["Observer?", false], ["Password:", true]]);
+  assert.equal(
+    ex.prompts!.map((p) => [p.prompt, p.password]),
+    [
+      ["Observer?", false],
+      ["Password:", true],
+    ],
+  );
   assert.ok(ex.prompts!.every((p) => p.parent_msg_id === ex.msg_id));
 });
 
@@ -87,8 +95,22 @@ const context = notebookContext()!;
 
 test("an interrupt stops a smoothy read in flight: the read rejects instead of running on", async () => {
   const file = path.join(home.dir, "big.fits");
-  const cards = ["SIMPLE  =                    T", "BITPIX  =                  -32", "NAXIS   =                    3", "NAXIS1  =                 1024", "NAXIS2  =                 1024", "NAXIS3  =                  512", "END"];
-  writeFileSync(file, cards.map((c) => c.padEnd(80)).join("").padEnd(2880));
+  const cards = [
+    "SIMPLE  =                    T",
+    "BITPIX  =                  -32",
+    "NAXIS   =                    3",
+    "NAXIS1  =                 1024",
+    "NAXIS2  =                 1024",
+    "NAXIS3  =                  512",
+    "END",
+  ];
+  writeFileSync(
+    file,
+    cards
+      .map((c) => c.padEnd(80))
+      .join("")
+      .padEnd(2880),
+  );
   truncateSync(file, 2880 + 2 * 1024 ** 3); // 2 GiB, sparse: long enough to read that the progress bar shows
   const code = `import { open } from "smoothy";
 const hdu = (await open(${JSON.stringify(file)})).get(0);
@@ -108,7 +130,17 @@ test("a display hook that never returns is interrupted too, and the kernel answe
 });
 
 test("the heartbeat and kernel_info answer while a cell spins", async () => {
-  await kernel.call("send", { msg_type: "execute_request", content: { code: "const until = Date.now() + 1500; while (Date.now() < until) {}", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true } });
+  await kernel.call("send", {
+    msg_type: "execute_request",
+    content: {
+      code: "const until = Date.now() + 1500; while (Date.now() < until) {}",
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    },
+  });
   await new Promise((r) => setTimeout(r, 300));
   const hb = await kernel.call("heartbeat", { timeout: 1 });
   assert.ok(hb.alive, "the heartbeat answered within its 1 s time-out while the cell spins");
@@ -161,11 +193,19 @@ test("history: tail, range and search, with outputs", async () => {
   assert.is(tail.length, 2);
   assert.equal(tail[1][2], ["histA + ' and more'", "'first and more'"]);
   const [session, line] = tail[1];
-  const range = (await kernel.request("history_request", { hist_access_type: "range", session: 0, start: line - 1, stop: line + 1, output: false, raw: true })).reply.content.history;
-  assert.equal(range.map((h: unknown[]) => h[2]), ["const histA = 'first'", "histA + ' and more'"]);
+  const range = (await kernel.request("history_request", { hist_access_type: "range", session: 0, start: line - 1, stop: line + 1, output: false, raw: true })).reply.content
+    .history;
+  assert.equal(
+    range.map((h: unknown[]) => h[2]),
+    ["const histA = 'first'", "histA + ' and more'"],
+  );
   assert.ok(range.every((h: number[]) => h[0] === session));
-  const search = (await kernel.request("history_request", { hist_access_type: "search", pattern: "const hist*", n: 5, unique: true, output: false, raw: true })).reply.content.history;
-  assert.equal(search.map((h: unknown[]) => h[2]), ["const histA = 'first'"]);
+  const search = (await kernel.request("history_request", { hist_access_type: "search", pattern: "const hist*", n: 5, unique: true, output: false, raw: true })).reply.content
+    .history;
+  assert.equal(
+    search.map((h: unknown[]) => h[2]),
+    ["const histA = 'first'"],
+  );
 });
 
 test("history is kept across kernel restarts (per user)", async () => {
@@ -174,7 +214,10 @@ test("history is kept across kernel restarts (per user)", async () => {
   const search = (await kernel.request("history_request", { hist_access_type: "search", pattern: "*remember me*", n: 1, output: false, raw: true })).reply.content.history;
   assert.is(search.length, 1);
   const range = (await kernel.request("history_request", { hist_access_type: "range", session: -1, start: 1, output: false, raw: true })).reply.content.history;
-  assert.ok(range.some((h: unknown[]) => h[2] === "const beforeTheRestart = 'remember me'"), "session -1 is the one before the restart");
+  assert.ok(
+    range.some((h: unknown[]) => h[2] === "const beforeTheRestart = 'remember me'"),
+    "session -1 is the one before the restart",
+  );
 });
 
 test.run();

@@ -22,7 +22,7 @@ test("the last expression is the result, as util.inspect shows it, without ANSI 
   assert.match(text, /Map\(1\) \{ 'ra' => 83\.8 \}/);
   assert.not.ok(text.includes("\u001b["), "no terminal escape codes");
   assert.is(ofType(ex, "execute_result")[0].content.execution_count, ex.reply.content.execution_count);
-  assert.is(ofType((await kernel.execute("let nothing = undefined; nothing")), "execute_result").length, 0, "undefined shows nothing");
+  assert.is(ofType(await kernel.execute("let nothing = undefined; nothing"), "execute_result").length, 0, "undefined shows nothing");
 });
 
 test("console and process streams reach the cell, in order, stdout and stderr apart", async () => {
@@ -34,12 +34,17 @@ test("console and process streams reach the cell, in order, stdout and stderr ap
 });
 
 test("output printed after the reply (timers, promises) goes to the cell that started it", async () => {
-  const first = await kernel.execute("setTimeout(() => console.log('late from first'), 400); Promise.resolve().then(() => new Promise((r) => setTimeout(r, 500))).then(() => console.log('later from first')); 'first done'");
+  const first = await kernel.execute(
+    "setTimeout(() => console.log('late from first'), 400); Promise.resolve().then(() => new Promise((r) => setTimeout(r, 500))).then(() => console.log('later from first')); 'first done'",
+  );
   const second = await kernel.execute("console.log('second')");
   const late = await kernel.call("drain_iopub", { seconds: 1.0 });
   const lateStreams = late.filter((m: { msg_type: string }) => m.msg_type === "stream");
   assert.equal(lateStreams.map((m: { content: { text: string } }) => m.content.text).join(""), "late from first\nlater from first\n");
-  assert.ok(lateStreams.every((m: { parent_msg_id: string }) => m.parent_msg_id === first.msg_id), "late output belongs to the first cell");
+  assert.ok(
+    lateStreams.every((m: { parent_msg_id: string }) => m.parent_msg_id === first.msg_id),
+    "late output belongs to the first cell",
+  );
   assert.is(streamText(second), "second\n");
 });
 
@@ -51,7 +56,9 @@ test("a busy loop's prints are flushed while it runs", async () => {
 });
 
 test("display(value), display(mimeBundle), helpers and metadata", async () => {
-  const ex = await kernel.execute("display({ ra: 1 }); display({ 'text/html': '<b>bold</b>', 'text/plain': 'bold' }); display.markdown('# Title'); display.svg('<svg/>', { metadata: { isolated: true } })");
+  const ex = await kernel.execute(
+    "display({ ra: 1 }); display({ 'text/html': '<b>bold</b>', 'text/plain': 'bold' }); display.markdown('# Title'); display.svg('<svg/>', { metadata: { isolated: true } })",
+  );
   const shown = ofType(ex, "display_data").map((m) => m.content);
   assert.is(shown.length, 4);
   assert.equal(shown[0].data, { "text/plain": "{ ra: 1 }" });
@@ -61,11 +68,19 @@ test("display(value), display(mimeBundle), helpers and metadata", async () => {
 });
 
 test("display_id: display, update through the handle and through updateDisplay", async () => {
-  const ex = await kernel.execute("const h = display('step 1', { display_id: 'progress' })!; await h.update('step 2'); await updateDisplay('progress', 'step 3'); const auto = display('x', { display_id: true })!; auto.display_id.length");
+  const ex = await kernel.execute(
+    "const h = display('step 1', { display_id: 'progress' })!; await h.update('step 2'); await updateDisplay('progress', 'step 3'); const auto = display('x', { display_id: true })!; auto.display_id.length",
+  );
   const d = ofType(ex, "display_data")[0].content;
   assert.is(d.transient.display_id, "progress");
   const updates = ofType(ex, "update_display_data").map((m) => m.content);
-  assert.equal(updates.map((u) => [u.transient.display_id, u.data["text/plain"]]), [["progress", "'step 2'"], ["progress", "'step 3'"]]);
+  assert.equal(
+    updates.map((u) => [u.transient.display_id, u.data["text/plain"]]),
+    [
+      ["progress", "'step 2'"],
+      ["progress", "'step 3'"],
+    ],
+  );
   assert.is(resultText(ex), "36");
 });
 

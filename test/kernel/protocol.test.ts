@@ -51,7 +51,10 @@ test("every request is wrapped in busy then idle, with the request as parent", a
     const ex = await kernel.request(type, content);
     const states = ofType(ex, "status").map((m) => m.content.execution_state);
     assert.equal(states, ["busy", "idle"], type);
-    assert.ok(ex.iopub.every((m) => m.parent_msg_id === ex.msg_id), type);
+    assert.ok(
+      ex.iopub.every((m) => m.parent_msg_id === ex.msg_id),
+      type,
+    );
     assert.is(ex.iopub[0].msg_type, "status", `${type}: busy comes first`);
   }
 });

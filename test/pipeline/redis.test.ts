@@ -19,17 +19,26 @@ let redis: RedisServer;
 const workers: ChildProcess[] = [];
 
 function startWorker(queue: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "jovial.js"), "worker", "--queue", queue, "--redis", redis.url, "--lock-duration", "2000", "--allow", path.join(ROOT, "test", "fixtures")], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "bin", "jovial.js"), "worker", "--queue", queue, "--redis", redis.url, "--lock-duration", "2000", "--allow", path.join(ROOT, "test", "fixtures")],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   workers.push(child);
   return child;
 }
 
 async function stopWorkers(): Promise<void> {
-  await Promise.all(workers.splice(0).map((w) => new Promise<void>((resolve) => {
-    if (w.exitCode !== null || w.signalCode !== null) return resolve();
-    w.once("exit", () => resolve());
-    process.kill(w.pid!, "SIGTERM");
-  })));
+  await Promise.all(
+    workers.splice(0).map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.exitCode !== null || w.signalCode !== null) return resolve();
+          w.once("exit", () => resolve());
+          process.kill(w.pid!, "SIGTERM");
+        }),
+    ),
+  );
 }
 
 test.before(async () => {
@@ -48,7 +57,10 @@ test("three workers: every input once in the results, the failure recorded, the 
   for await (const r of run) keys.push(r.key);
   assert.is(keys.length, 30);
   assert.is(new Set(keys).size, 30, "no input twice");
-  assert.equal(run.failures.map((f) => [(f.input as { n: number }).n, f.error?.message, f.attempts]), [[13, "13 is unlucky", 3]]);
+  assert.equal(
+    run.failures.map((f) => [(f.input as { n: number }).n, f.error?.message, f.attempts]),
+    [[13, "13 is unlucky", 3]],
+  );
   const workersSeen = new Set(run.results.filter((r) => r.ok).map((r) => r.worker));
   assert.ok(workersSeen.size >= 2, `the work was shared: ${[...workersSeen].join(", ")}`);
   const local = await distribute(inputs, TASK, { workers: 2, backoff: 10 }).done;
@@ -86,12 +98,18 @@ test("a worker killed with SIGKILL mid-run: its job is taken by another, nothing
   const keys = run.results.map((r) => r.key);
   assert.is(keys.length, 16);
   assert.is(new Set(keys).size, 16);
-  assert.ok(run.results.every((r) => r.ok), JSON.stringify(run.failures));
+  assert.ok(
+    run.results.every((r) => r.ok),
+    JSON.stringify(run.failures),
+  );
   // BullMQ's own record: the job the victim held was found stalled and run again by the survivor.
   const queue = new Queue("kill", { connection: connectionOf(redis.url) });
   const jobs = await queue.getJobs(["completed"]);
   await queue.close();
-  assert.ok(jobs.some((j) => j.stalledCounter > 0 || j.attemptsStarted > 1), `a stalled job was taken over: ${jobs.map((j) => `${j.stalledCounter}/${j.attemptsStarted}`).join(" ")}`);
+  assert.ok(
+    jobs.some((j) => j.stalledCounter > 0 || j.attemptsStarted > 1),
+    `a stalled job was taken over: ${jobs.map((j) => `${j.stalledCounter}/${j.attemptsStarted}`).join(" ")}`,
+  );
   await stopWorkers();
 });
 
@@ -114,7 +132,11 @@ test("RoISE over a generated archive: the Redis workers and the local pool give 
     const errors = readFileSync(out("local.csv.errors.csv"), "utf8");
     assert.match(errors, /corrupt\.fits,.*corrupt\.fits: HDU 0/);
     // Source recovery is test/smoothy/roise.test.ts's; here: the catalogue holds regions of the cubes that were given.
-    const rows = readFileSync(out("local.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",")[0]);
+    const rows = readFileSync(out("local.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(",")[0]);
     assert.ok(rows.length > 0 && rows.every((f) => cubes.some((c) => c.file === f)), "rows name the input cubes");
   } finally {
     await stopWorkers();

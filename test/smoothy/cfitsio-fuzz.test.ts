@@ -1,18 +1,16 @@
 // The cfitsio addon under damaged compressed files and bad arguments: errors, never a crash.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { FitsError, open } from "smoothy";
-import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
+import { FITS_DIR, sharedAvailable, sharedTest } from "../helpers/shared.ts";
 import { random } from "../helpers/random.ts";
 
 const test = suite("cfitsio fuzz");
 
-
-test("300 randomly damaged RICE files: each read gives pixels or a FitsError", async () => {
-  if (!sharedAvailable("cfitsio fuzz")) return;
+sharedTest(test, "300 randomly damaged RICE files: each read gives pixels or a FitsError", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "smoothy-cfuzz-"));
   try {
     const original = readFileSync(path.join(FITS_DIR, "m13_rice.fits"));
@@ -20,7 +18,8 @@ test("300 randomly damaged RICE files: each read gives pixels or a FitsError", a
     const dataStart = list0.get(1).dataOffset;
     await list0.close();
     const r = random(99);
-    let read = 0, refused = 0;
+    let read = 0,
+      refused = 0;
     for (let i = 0; i < 300; i++) {
       const bytes = Buffer.from(original);
       const flips = 1 + Math.floor(r() * 40);

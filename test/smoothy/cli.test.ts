@@ -6,7 +6,7 @@ import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { PYTHON } from "../helpers/kernel-client.ts";
-import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
+import { FITS_DIR, sharedAvailable, sharedTest } from "../helpers/shared.ts";
 
 const test = suite("fits cli");
 const JOVIAL = path.resolve("bin/jovial.js");
@@ -15,7 +15,12 @@ function jovial(...args: string[]): { status: number | null; stdout: string; std
   return spawnSync(process.execPath, [JOVIAL, ...args], { encoding: "utf8" });
 }
 
-interface HduRef { kind: string; shape?: number[]; stats?: { n: number; nan: number; min: number; max: number; sum: number }; wcs?: { ctype: string[]; samples: Array<[number[], number[]]> } }
+interface HduRef {
+  kind: string;
+  shape?: number[];
+  stats?: { n: number; nan: number; min: number; max: number; sum: number };
+  wcs?: { ctype: string[]; samples: Array<[number[], number[]]> };
+}
 const references: Array<{ file: string; hdus?: HduRef[]; error?: string }> = sharedAvailable("CLI references")
   ? readdirSync(path.join(FITS_DIR, "reference")).map((f) => JSON.parse(readFileSync(path.join(FITS_DIR, "reference", f), "utf8")))
   : [];
@@ -34,7 +39,11 @@ test("fits info, stats and wcs --json give astropy's kinds, shapes, statistics a
     assert.is(r.status, 0, r.stderr);
     const hdus = ref.hdus!;
     const info = JSON.parse(r.stdout) as { hdus: Array<{ kind: string; shape?: number[] }> };
-    assert.equal(info.hdus.map((h) => h.kind), hdus.map((h) => h.kind), ref.file);
+    assert.equal(
+      info.hdus.map((h) => h.kind),
+      hdus.map((h) => h.kind),
+      ref.file,
+    );
     hdus.forEach((h, i) => {
       if (h.kind.includes("Table")) return;
       if (h.shape) assert.equal(info.hdus[i].shape, h.shape, `${ref.file}[${i}] shape`);
@@ -44,7 +53,11 @@ test("fits info, stats and wcs --json give astropy's kinds, shapes, statistics a
         const ours = JSON.parse(s.stdout) as { count: number; nan: number; min: number; max: number; sum: number };
         assert.is(ours.count, h.stats.n, `${ref.file}[${i}] count`);
         assert.is(ours.nan, h.stats.nan, `${ref.file}[${i}] NaN count`);
-        if (h.stats.n > h.stats.nan) assert.ok(close(ours.min, h.stats.min) && close(ours.max, h.stats.max) && close(ours.sum, h.stats.sum), `${ref.file}[${i}] ${JSON.stringify(ours)} vs ${JSON.stringify(h.stats)}`);
+        if (h.stats.n > h.stats.nan)
+          assert.ok(
+            close(ours.min, h.stats.min) && close(ours.max, h.stats.max) && close(ours.sum, h.stats.sum),
+            `${ref.file}[${i}] ${JSON.stringify(ours)} vs ${JSON.stringify(h.stats)}`,
+          );
       }
       if (h.wcs?.samples.length) {
         const [pixel, world] = h.wcs.samples[0];
@@ -57,14 +70,16 @@ test("fits info, stats and wcs --json give astropy's kinds, shapes, statistics a
   }
 });
 
-test("fits header prints the cards as in the file; view writes a standalone page", () => {
-  if (!sharedAvailable("CLI")) return;
+sharedTest(test, "fits header prints the cards as in the file; view writes a standalone page", () => {
   const file = path.join(FITS_DIR, "m13.fits");
   const r = jovial("fits", "header", file);
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.split("\n").slice(0, -1);
   assert.ok(lines[0].startsWith("SIMPLE  =                    T"));
-  assert.ok(lines.every((l) => l.length >= 80), "80-character card images");
+  assert.ok(
+    lines.every((l) => l.length >= 80),
+    "80-character card images",
+  );
   const dir = mkdtempSync(path.join(os.tmpdir(), "jovial-view-"));
   try {
     const out = path.join(dir, "m13.html");
@@ -81,7 +96,8 @@ test("view --hdu N draws an image that lives in an extension", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "jovial-view-"));
   try {
     const file = path.join(dir, "ext.fits");
-    const make = "import sys, numpy as np\nfrom astropy.io import fits\ny, x = np.mgrid[0:40, 0:50]\nh = fits.Header({'CTYPE1': 'RA---SIN', 'CTYPE2': 'DEC--SIN', 'CRVAL1': 83.8, 'CRVAL2': -5.4, 'CDELT1': -1e-4, 'CDELT2': 1e-4, 'CRPIX1': 25, 'CRPIX2': 20, 'BUNIT': 'JY/BEAM'})\nfits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(np.exp(-((x - 25.0) ** 2 + (y - 20.0) ** 2) / 30).astype('f4'), h, name='SCI')]).writeto(sys.argv[1])";
+    const make =
+      "import sys, numpy as np\nfrom astropy.io import fits\ny, x = np.mgrid[0:40, 0:50]\nh = fits.Header({'CTYPE1': 'RA---SIN', 'CTYPE2': 'DEC--SIN', 'CRVAL1': 83.8, 'CRVAL2': -5.4, 'CDELT1': -1e-4, 'CDELT2': 1e-4, 'CRPIX1': 25, 'CRPIX2': 20, 'BUNIT': 'JY/BEAM'})\nfits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(np.exp(-((x - 25.0) ** 2 + (y - 20.0) ** 2) / 30).astype('f4'), h, name='SCI')]).writeto(sys.argv[1])";
     const made = spawnSync(PYTHON, ["-c", make, file], { encoding: "utf8" });
     assert.is(made.status, 0, made.stderr);
     for (const hdu of ["1", "SCI"]) {

@@ -22,10 +22,11 @@ function asRows(data: ColumnData): unknown[] {
     if (ArrayBuffer.isView(v) || Array.isArray(v)) return Array.from(v as ArrayLike<unknown>, norm);
     return v;
   };
-  const nest = (flat: unknown[], dims: number[]): unknown => (dims.length <= 1 ? flat : Array.from({ length: dims[0] }, (_, i) => nest(flat.slice((i * flat.length) / dims[0], ((i + 1) * flat.length) / dims[0]), dims.slice(1))));
+  const nest = (flat: unknown[], dims: number[]): unknown =>
+    dims.length <= 1 ? flat : Array.from({ length: dims[0] }, (_, i) => nest(flat.slice((i * flat.length) / dims[0], ((i + 1) * flat.length) / dims[0]), dims.slice(1)));
   return Array.from({ length: rows }, (_, r) => {
     if (shape.length === 1) return norm((values as ArrayLike<unknown>)[r]);
-    const flat = Array.from((values as ArrayLike<unknown>), norm).slice(r * per, (r + 1) * per) as unknown[];
+    const flat = Array.from(values as ArrayLike<unknown>, norm).slice(r * per, (r + 1) * per) as unknown[];
     const dims = shape.slice(1).reverse(); // numpy lists axes slowest first
     return nest(flat, dims);
   });
@@ -71,7 +72,10 @@ test("every TFORM of a binary table, and an ASCII table, as astropy writes and r
   }
 });
 
-interface Ref { file: string; hdus?: Array<{ kind: string; rows?: number; columns?: Array<{ name: string; format: string; unit: string | null; first: unknown }> }> }
+interface Ref {
+  file: string;
+  hdus?: Array<{ kind: string; rows?: number; columns?: Array<{ name: string; format: string; unit: string | null; first: unknown }> }>;
+}
 const references: Ref[] = sharedAvailable("table references")
   ? readdirSync(path.join(FITS_DIR, "reference")).map((f) => JSON.parse(readFileSync(path.join(FITS_DIR, "reference", f), "utf8")))
   : [];
@@ -119,9 +123,17 @@ test("a table whose VLA descriptor points outside the heap is a FitsError naming
     await list.close();
     const broken = await open(file);
     const t = await broken.get("EVERYTHING").table();
-    assert.throws(() => t.column("vla"), (e: unknown) => e instanceof FitsError && /tables\.fits: HDU 1 at byte \d+: .*row 0 of column vla: its array \(1 elements at heap offset 1000000\) lies outside the heap/.test((e as Error).message));
+    assert.throws(
+      () => t.column("vla"),
+      (e: unknown) =>
+        e instanceof FitsError &&
+        /tables\.fits: HDU 1 at byte \d+: .*row 0 of column vla: its array \(1 elements at heap offset 1000000\) lies outside the heap/.test((e as Error).message),
+    );
     assert.is(t.column("flag").values.length, 4, "other columns still read");
-    const image = await broken.get(0).table().catch((e) => e);
+    const image = await broken
+      .get(0)
+      .table()
+      .catch((e) => e);
     assert.match(image.message, /PrimaryHDU "PRIMARY" is not a table/);
     await broken.close();
   } finally {

@@ -39,14 +39,27 @@ for (const [name, data] of Object.entries(samples)) {
     const back = await hdu.data();
     assert.equal(Array.from(back.data as ArrayLike<unknown>, String), Array.from(data as ArrayLike<unknown>, String));
     await list.close();
-    const r = spawnSync(PYTHON, ["-c", `import sys, json; from astropy.io import fits; d, h = fits.getdata(sys.argv[1], header=True); print(json.dumps([d.dtype.name, [str(v) for v in d.ravel().tolist()], h["TITLE"]]))`, file], { encoding: "utf8" });
+    const r = spawnSync(
+      PYTHON,
+      [
+        "-c",
+        `import sys, json; from astropy.io import fits; d, h = fits.getdata(sys.argv[1], header=True); print(json.dumps([d.dtype.name, [str(v) for v in d.ravel().tolist()], h["TITLE"]]))`,
+        file,
+      ],
+      { encoding: "utf8" },
+    );
     assert.is(r.status, 0, r.stderr);
     const [dtype, values, astropyTitle] = JSON.parse(r.stdout) as [string, string[], string];
     assert.is(astropyTitle, title, "astropy reads the CONTINUE'd string");
     assert.is(dtype, name);
-    const ours = Array.from(data as ArrayLike<unknown>, (v) => (typeof v === "number" && Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : Object.is(v, -0) ? "-0.0" : String(v)));
+    const ours = Array.from(data as ArrayLike<unknown>, (v) =>
+      typeof v === "number" && Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : Object.is(v, -0) ? "-0.0" : String(v),
+    );
     const theirs = values.map((v) => v.replace(/\.0$/, "").replace(/^-0$/, "-0.0"));
-    assert.equal(theirs.map((v) => Number.isNaN(Number(v)) ? v : String(Number(v))), ours.map((v) => Number.isNaN(Number(v)) ? v : String(Number(v))));
+    assert.equal(
+      theirs.map((v) => (Number.isNaN(Number(v)) ? v : String(Number(v)))),
+      ours.map((v) => (Number.isNaN(Number(v)) ? v : String(Number(v)))),
+    );
   });
 }
 
@@ -63,7 +76,10 @@ test("an existing file is replaced only with overwrite, and no temporary file is
   const list = await open(file);
   assert.equal([...(await list.get(0).data()).data], [1, 2]);
   await list.close();
-  assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+  assert.equal(
+    readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+    [],
+  );
 });
 
 test("writeTable: every column type round-trips through smoothy and astropy", async () => {
@@ -95,12 +111,24 @@ test("writeTable: every column type round-trips through smoothy and astropy", as
   assert.is(table.column("flux").column.unit, "Jy");
   assert.is(table.column("ushort").values.constructor, Uint16Array);
   await list.close();
-  const r = spawnSync(PYTHON, ["-c", "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 'CATALOGUE'); print(json.dumps({n: [str(v) for v in d[n].ravel().tolist()] for n in d.columns.names}))", file], { encoding: "utf8" });
+  const r = spawnSync(
+    PYTHON,
+    [
+      "-c",
+      "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 'CATALOGUE'); print(json.dumps({n: [str(v) for v in d[n].ravel().tolist()] for n in d.columns.names}))",
+      file,
+    ],
+    { encoding: "utf8" },
+  );
   assert.is(r.status, 0, r.stderr);
   const astropy = JSON.parse(r.stdout) as Record<string, string[]>;
   assert.equal(astropy.uint, ["0", "3000000000", "4294967295"]);
   assert.equal(astropy.sbyte.map(Number), [-128, 0, 127], "astropy 5.2 gives the int8 convention as floats; same values");
-  assert.equal(astropy.name.map((v) => v.trimEnd()), ["Orion KL", "Sgr B2", ""], "space-padded, as the standard pads");
+  assert.equal(
+    astropy.name.map((v) => v.trimEnd()),
+    ["Orion KL", "Sgr B2", ""],
+    "space-padded, as the standard pads",
+  );
   assert.equal(astropy.good, ["True", "False", "True"]);
   assert.equal(astropy.id, ["1", "-2", "9007199254740993"]);
   assert.equal(astropy.vec, ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"]);
@@ -117,12 +145,30 @@ test("writeTable: variable-length columns round-trip through smoothy and astropy
   const list = await open(file);
   const table = await list.get(1).table();
   assert.is(list.get(1).header.get("TFORM1"), "1PE(3)");
-  assert.equal((table.column("spectrum").values as Float32Array[]).map((a) => Array.from(a, String)), spectra.map((a) => Array.from(a, String)));
-  assert.equal((table.column("flags").values as Int16Array[]).map((a) => Array.from(a)), flags.map((a) => Array.from(a)));
-  assert.equal((table.column("unsigned").values as Uint16Array[]).map((a) => Array.from(a)), unsigned.map((a) => Array.from(a)), "TZERO 32768 on a P column");
+  assert.equal(
+    (table.column("spectrum").values as Float32Array[]).map((a) => Array.from(a, String)),
+    spectra.map((a) => Array.from(a, String)),
+  );
+  assert.equal(
+    (table.column("flags").values as Int16Array[]).map((a) => Array.from(a)),
+    flags.map((a) => Array.from(a)),
+  );
+  assert.equal(
+    (table.column("unsigned").values as Uint16Array[]).map((a) => Array.from(a)),
+    unsigned.map((a) => Array.from(a)),
+    "TZERO 32768 on a P column",
+  );
   assert.equal(Array.from(table.column("id").values as Int32Array), [10, 20, 30]);
   await list.close();
-  const r = spawnSync(PYTHON, ["-c", "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 1); print(json.dumps({n: [[str(v) for v in row] for row in d[n]] for n in ('spectrum', 'flags')}))", file], { encoding: "utf8" });
+  const r = spawnSync(
+    PYTHON,
+    [
+      "-c",
+      "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 1); print(json.dumps({n: [[str(v) for v in row] for row in d[n]] for n in ('spectrum', 'flags')}))",
+      file,
+    ],
+    { encoding: "utf8" },
+  );
   assert.is(r.status, 0, r.stderr);
   // Not the unsigned column: astropy 5.2 applies TZERO to the first row of a variable-length column only.
   assert.equal(JSON.parse(r.stdout), { spectrum: [["1.0", "2.5", "nan"], [], ["-7.0"]], flags: [["-32768"], ["1", "2"], ["0", "0", "32767"]] });
@@ -144,16 +190,34 @@ test("writeTable: ASCII tables round-trip exactly through smoothy and astropy", 
   assert.is(hdu.header.get("XTENSION"), "TABLE");
   const table = await hdu.table();
   assert.equal(Array.from(table.column("ra").values as ArrayLike<number>), Array.from(columns.ra), "17 significant digits: float64 exact");
-  assert.equal(Array.from(table.column("flux").values as ArrayLike<number>, (v) => Math.fround(v)), Array.from(columns.flux.values), "9 significant digits: float32 exact");
+  assert.equal(
+    Array.from(table.column("flux").values as ArrayLike<number>, (v) => Math.fround(v)),
+    Array.from(columns.flux.values),
+    "9 significant digits: float32 exact",
+  );
   assert.equal(Array.from(table.column("count").values as ArrayLike<number>, Number), [-2147483648, 0, 7]);
-  assert.equal((table.column("name").values as string[]).map((v) => v.trimEnd()), columns.name);
+  assert.equal(
+    (table.column("name").values as string[]).map((v) => v.trimEnd()),
+    columns.name,
+  );
   await list.close();
-  const r = spawnSync(PYTHON, ["-c", "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 'SOURCES'); print(json.dumps({n: [str(v) for v in d[n].tolist()] for n in d.columns.names}))", file], { encoding: "utf8" });
+  const r = spawnSync(
+    PYTHON,
+    [
+      "-c",
+      "import sys, json; from astropy.io import fits; d = fits.getdata(sys.argv[1], 'SOURCES'); print(json.dumps({n: [str(v) for v in d[n].tolist()] for n in d.columns.names}))",
+      file,
+    ],
+    { encoding: "utf8" },
+  );
   assert.is(r.status, 0, r.stderr);
   const astropy = JSON.parse(r.stdout) as Record<string, string[]>;
   assert.equal(astropy.ra.map(Number), Array.from(columns.ra));
   assert.equal(astropy.count, ["-2147483648", "0", "7"]);
-  assert.equal(astropy.name.map((v) => v.trimEnd()), columns.name);
+  assert.equal(
+    astropy.name.map((v) => v.trimEnd()),
+    columns.name,
+  );
   assert.is(Math.fround(Number(astropy.flux[0])), Math.fround(0.1));
   assert.is(astropy.flux[1], "nan", "NaN is written as astropy writes it");
   const logical = await writeTable(path.join(dir, "bad-ascii.fits"), { ok: [true] }, { format: "ascii" }).catch((e) => e);

@@ -15,11 +15,19 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 /** The packages under node_modules that importing `specifier` resolves, as Node's resolve hook sees them. */
 function packagesLoadedBy(specifier: string): string[] {
   const hook = path.join(dir, "hook.mjs");
-  const resolve = "export async function resolve(s, c, n) { const r = await n(s, c); const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url); if (m) console.error('PACKAGE ' + m[1]); return r; }";
+  const resolve =
+    "export async function resolve(s, c, n) { const r = await n(s, c); const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url); if (m) console.error('PACKAGE ' + m[1]); return r; }";
   writeFileSync(hook, `import { register } from "node:module";\nregister("data:text/javascript," + encodeURIComponent(${JSON.stringify(resolve)}));\n`);
   const r = spawnSync(process.execPath, ["--import", hook, "--input-type=module", "-e", `await import(${JSON.stringify(specifier)});`], { cwd: ROOT, encoding: "utf8" });
   assert.is(r.status, 0, r.stderr);
-  return [...new Set(r.stderr.split("\n").filter((l) => l.startsWith("PACKAGE ")).map((l) => l.slice(8)))].sort();
+  return [
+    ...new Set(
+      r.stderr
+        .split("\n")
+        .filter((l) => l.startsWith("PACKAGE "))
+        .map((l) => l.slice(8)),
+    ),
+  ].sort();
 }
 
 for (const entry of ["smoothy", "smoothy/pipeline", "smoothy/regions", "cupid-bindings", "@jovial/kernel/notebook"]) {
@@ -30,7 +38,10 @@ for (const entry of ["smoothy", "smoothy/pipeline", "smoothy/regions", "cupid-bi
 }
 
 test("the kernel's notebook contract loads no package at all", () => {
-  assert.equal(packagesLoadedBy("@jovial/kernel/notebook").filter((p) => p !== "@jovial/kernel"), []);
+  assert.equal(
+    packagesLoadedBy("@jovial/kernel/notebook").filter((p) => p !== "@jovial/kernel"),
+    [],
+  );
 });
 
 test.run();

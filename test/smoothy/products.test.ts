@@ -5,14 +5,31 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Cube, Image, load, Spectrum, statistics } from "smoothy";
 import { PYTHON, ROOT } from "../helpers/kernel-client.ts";
-import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
+import { FITS_DIR, sharedAvailable, sharedTest } from "../helpers/shared.ts";
 
 const test = suite("products");
 const ORION = path.join(FITS_DIR, "Orion.methanol.cbc.contsub.image.fits");
 
 const close = (a: number, b: number, rel = 1e-9) => (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= rel * Math.max(1e-30, Math.abs(b));
 
-let reference: any;
+/** What test/clients/astropy_products.py reads of the Orion cube with astropy. */
+interface ProductsReference {
+  shape: number[];
+  freq: number[];
+  vrad: number[];
+  vopt: number[];
+  wave: number[];
+  spectrum_50_60: number[];
+  m0: Record<string, number | null>;
+  m1: Record<string, number | null>;
+  m2: Record<string, number | null>;
+  mad_std: number;
+  k_per_jy: number[];
+  plane20_world_0_0: number[];
+  [other: string]: unknown;
+}
+// Set before every test that reads it: those are skipped without ../shared.
+let reference!: ProductsReference;
 test.before(() => {
   if (!sharedAvailable("products")) return;
   const r = spawnSync(PYTHON, [path.join(ROOT, "test", "clients", "astropy_products.py"), ORION], { encoding: "utf8" });
@@ -20,8 +37,7 @@ test.before(() => {
   reference = JSON.parse(r.stdout);
 });
 
-test("a 4-D ALMA cube with a degenerate Stokes axis loads as a 3-D Cube with WCS, unit and beam", async () => {
-  if (!reference) return;
+sharedTest(test, "a 4-D ALMA cube with a degenerate Stokes axis loads as a 3-D Cube with WCS, unit and beam", async () => {
   const cube = await load(ORION);
   assert.instance(cube, Cube);
   assert.equal(cube.shape, reference.shape);
@@ -30,17 +46,20 @@ test("a 4-D ALMA cube with a degenerate Stokes axis loads as a 3-D Cube with WCS
   assert.is(cube.spectralAxis, 2);
 });
 
-test("spectral values in frequency, radio and optical velocity and wavelength, as astropy's equivalencies", async () => {
-  if (!reference) return;
+sharedTest(test, "spectral values in frequency, radio and optical velocity and wavelength, as astropy's equivalencies", async () => {
   const cube = (await load(ORION)) as Cube;
-  for (const [kind, key] of [["FREQ", "freq"], ["VRAD", "vrad"], ["VOPT", "vopt"], ["WAVE", "wave"]] as const) {
+  for (const [kind, key] of [
+    ["FREQ", "freq"],
+    ["VRAD", "vrad"],
+    ["VOPT", "vopt"],
+    ["WAVE", "wave"],
+  ] as const) {
     const ours = cube.spectralValues(kind);
     reference[key].forEach((v: number, k: number) => assert.ok(close(ours[k], v, 1e-12) || Math.abs(ours[k] - v) < 1e-6, `${kind}[${k}]: ${ours[k]} vs ${v}`));
   }
 });
 
-test("spectrum at a pixel, moments 0, 1, 2 in radio velocity, robust noise, Jy/beam to K", async () => {
-  if (!reference) return;
+sharedTest(test, "spectrum at a pixel, moments 0, 1, 2 in radio velocity, robust noise, Jy/beam to K", async () => {
   const cube = (await load(ORION)) as Cube;
   const spectrum = cube.spectrumAt(50, 60);
   assert.instance(spectrum, Spectrum);
@@ -64,13 +83,15 @@ test("spectrum at a pixel, moments 0, 1, 2 in radio velocity, robust noise, Jy/b
   for (const k of [0, 20, 40]) assert.ok(close(kelvin.at(50, 60, k) / cube.at(50, 60, k), reference.k_per_jy[k], 1e-9), `K per Jy/beam at channel ${k}`);
 });
 
-test("slabs, sub-cubes and planes keep their world coordinates", async () => {
-  if (!reference) return;
+sharedTest(test, "slabs, sub-cubes and planes keep their world coordinates", async () => {
   const cube = (await load(ORION)) as Cube;
   const v = cube.spectralValues("VRAD");
   const slab = cube.spectralSlab(v[10], v[14], "VRAD");
   assert.equal(slab.shape, [100, 100, 5]);
-  assert.equal([...slab.spectralValues("VRAD")].map((x) => x.toFixed(6)), [...v.slice(10, 15)].map((x) => x.toFixed(6)));
+  assert.equal(
+    [...slab.spectralValues("VRAD")].map((x) => x.toFixed(6)),
+    [...v.slice(10, 15)].map((x) => x.toFixed(6)),
+  );
   const sub = cube.subcube([10, 20, 5], [30, 25, 9]);
   assert.is(sub.at(3, 2, 1), cube.at(13, 22, 6));
   const [ra, dec] = sub.pixelToWorld([3], [2], [1]);
@@ -89,8 +110,7 @@ test("slabs, sub-cubes and planes keep their world coordinates", async () => {
   assert.ok(kept.npts > 0 && kept.npts < cube.size && kept.min > threshold);
 });
 
-test("errors name the product and the cause", async () => {
-  if (!reference) return;
+sharedTest(test, "errors name the product and the cause", async () => {
   const cube = (await load(ORION)) as Cube;
   assert.throws(() => cube.spectrumAt(100, 0), /pixel \(100, 0\) is outside the 100 × 100 map/);
   assert.throws(() => cube.spectralSlab(1e12, 2e12, "FREQ"), /no channel of .*Orion.* lies between/);
@@ -102,8 +122,7 @@ test("errors name the product and the cause", async () => {
   assert.instance(spectrum, Spectrum);
 });
 
-test("per-channel beams from a BEAMS table", async () => {
-  if (!sharedAvailable("beams")) return;
+sharedTest(test, "per-channel beams from a BEAMS table", async () => {
   const cube = (await load(path.join(FITS_DIR, "small_perplanebeam.fits"))) as Cube;
   assert.is(cube.beams?.length, 11);
   assert.ok(Math.abs(cube.beams![0].bmaj * 3600 - 5.9266767501831055) < 1e-9, "arcsec to degrees");

@@ -8,7 +8,30 @@ import { PYTHON } from "../helpers/kernel-client.ts";
 
 const test = suite("units");
 
-const ASTROPY_PARSES = ["Jy/beam", "Jy beam-1", "K", "km/s", "K.km/s", "MJy/sr", "mJy", "erg s-1 cm-2", "erg/(s cm2)", "10**(-20) erg/(s cm2 Angstrom)", "Hz", "GHz", "deg", "m s-1", "1/s", "W m-2 Hz-1", "Jy km s-1", "ct/s", "mK", "arcsec**2", "solMass/yr", "um"];
+const ASTROPY_PARSES = [
+  "Jy/beam",
+  "Jy beam-1",
+  "K",
+  "km/s",
+  "K.km/s",
+  "MJy/sr",
+  "mJy",
+  "erg s-1 cm-2",
+  "erg/(s cm2)",
+  "10**(-20) erg/(s cm2 Angstrom)",
+  "Hz",
+  "GHz",
+  "deg",
+  "m s-1",
+  "1/s",
+  "W m-2 Hz-1",
+  "Jy km s-1",
+  "ct/s",
+  "mK",
+  "arcsec**2",
+  "solMass/yr",
+  "um",
+];
 
 test("normalizeUnit gives what astropy's Unit(s).to_string() gives", () => {
   const script = "import json,sys\nimport astropy.units as u\nprint(json.dumps([u.Unit(s).to_string() for s in json.load(sys.stdin)]))";
@@ -19,7 +42,18 @@ test("normalizeUnit gives what astropy's Unit(s).to_string() gives", () => {
 });
 
 test("headers in capitals read as astronomers mean them", () => {
-  const cases: Array<[string, string]> = [["JY/BEAM", "Jy / beam"], ["KM/S", "km / s"], ["MJY/SR", "MJy / sr"], ["HZ", "Hz"], ["JY/PIXEL", "Jy / pix"], ["DEG", "deg"], ["K", "K"], ["MHZ", "MHz"], ["MK", "mK"], ["JY/BEAM.KM/S", "Jy km / (beam s)"]];
+  const cases: Array<[string, string]> = [
+    ["JY/BEAM", "Jy / beam"],
+    ["KM/S", "km / s"],
+    ["MJY/SR", "MJy / sr"],
+    ["HZ", "Hz"],
+    ["JY/PIXEL", "Jy / pix"],
+    ["DEG", "deg"],
+    ["K", "K"],
+    ["MHZ", "MHz"],
+    ["MK", "mK"],
+    ["JY/BEAM.KM/S", "Jy km / (beam s)"],
+  ];
   for (const [s, want] of cases) assert.is(normalizeUnit(s), want, s);
 });
 

@@ -4,13 +4,17 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Cube, cubeViewSpec, Header, Image, imageFigure, load, open, spectrumFigure, View, visualize, volumeSpec, type PlotlyFigure } from "smoothy";
 import { stretchedColorscale } from "../../smoothy/src/visualize/stretch.ts";
-import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
+import { FITS_DIR, sharedTest } from "../helpers/shared.ts";
 
 const test = suite("visualize");
 const ORION = path.join(FITS_DIR, "Orion.methanol.cbc.contsub.image.fits");
 
-test("a spectrum: a line on radio velocity in km/s when the header has a rest frequency", async () => {
-  if (!sharedAvailable("visualize")) return;
+/** A view's MIME bundle, as the kernel asks for it (Deno's Jupyter.display convention). */
+function displayBundle(view: View): Record<string, unknown> {
+  return (view as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]();
+}
+
+sharedTest(test, "a spectrum: a line on radio velocity in km/s when the header has a rest frequency", async () => {
   const cube = (await load(ORION)) as Cube;
   const figure = spectrumFigure(cube.spectrumAt(50, 60));
   const trace = figure.data[0] as { x: number[]; y: number[]; type: string };
@@ -23,8 +27,7 @@ test("a spectrum: a line on radio velocity in km/s when the header has a rest fr
   assert.ok(Math.abs((inGhz.data[0] as { x: number[] }).x[0] - 229.7631613214) < 1e-9);
 });
 
-test("an image: a heatmap with sexagesimal celestial ticks, binned to at most maxPixels a side", async () => {
-  if (!sharedAvailable("visualize")) return;
+sharedTest(test, "an image: a heatmap with sexagesimal celestial ticks, binned to at most maxPixels a side", async () => {
   const image = (await load(path.join(FITS_DIR, "m13.fits"))) as Image;
   const figure = imageFigure(image, { maxPixels: 100 });
   const z = (figure.data[0] as { z: { dtype: string; bdata: string; shape: string } }).z;
@@ -35,8 +38,7 @@ test("an image: a heatmap with sexagesimal celestial ticks, binned to at most ma
   assert.match(JSON.stringify(figure.layout), /shown 3× binned/);
 });
 
-test("a cube: an 8-bit volume, a moment-0 map and 16-bit binned spectra; the HTML loads its libraries from the kernelspec", async () => {
-  if (!sharedAvailable("visualize")) return;
+sharedTest(test, "a cube: an 8-bit volume, a moment-0 map and 16-bit binned spectra; the HTML loads its libraries from the kernelspec", async () => {
   const cube = (await load(ORION)) as Cube;
   const volume = volumeSpec(cube, { maxSide: 50 });
   assert.equal([volume.width, volume.height, volume.depth], [50, 50, 21]);
@@ -57,13 +59,16 @@ test("a cube: an 8-bit volume, a moment-0 map and 16-bit binned spectra; the HTM
   assert.ok(Math.abs(grid.x[7] - v[7] / 1000) < 1e-9, "spectra against velocity in km/s");
   const view = await visualize(cube);
   assert.instance(view, View);
-  const bundle = view[Symbol.for("Jupyter.display")]() as Record<string, string>;
+  const bundle = displayBundle(view) as Record<string, string>;
   assert.match(bundle["text/html"], /kernelspecs\/jovial\/three\.module\.js/);
   assert.match(bundle["text/html"], /data-part="map"/);
   assert.match(bundle["text/plain"], /Cube 100 × 100 × 41/);
   const moment = (await visualize(cube, { cube: "moment0", stretch: "asinh", contours: [0.5, 1] })).spec as { kind: string; figure: PlotlyFigure };
   assert.is(moment.kind, "plotly");
-  assert.equal(moment.figure.data.map((t) => t.type), ["heatmap", "contour", "contour"]);
+  assert.equal(
+    moment.figure.data.map((t) => t.type),
+    ["heatmap", "contour", "contour"],
+  );
   assert.is((moment.figure.data[0].colorscale as unknown[]).length, 65, "the stretch resamples the colour scale");
   await assert.is(await visualize(cube, { transfer: "soft" as never }).catch((e: Error) => e.message), 'transfer "soft": use "mip" or "composite"');
 });
@@ -85,7 +90,7 @@ test("a big cube's view stays under 2.5 MB; a standalone page carries its librar
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.37) + (i % 977 === 0 ? 50 : 0);
   const cube = new Cube({ data, shape: [nx, ny, nz], axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
   const view = await visualize(cube);
-  const html = (view[Symbol.for("Jupyter.display")]() as Record<string, string>)["text/html"];
+  const html = (displayBundle(view) as Record<string, string>)["text/html"];
   assert.ok(html.length < 2.5e6, `${(html.length / 1e6).toFixed(2)} MB`);
   const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
   const os = await import("node:os");
@@ -102,8 +107,7 @@ test("a big cube's view stays under 2.5 MB; a standalone page carries its librar
   }
 });
 
-test("a table, an HDUList, a path; and a clear error for anything else", async () => {
-  if (!sharedAvailable("visualize")) return;
+sharedTest(test, "a table, an HDUList, a path; and a clear error for anything else", async () => {
   const list = await open(path.join(FITS_DIR, "small_perplanebeam.fits"));
   const tableView = await visualize(list.get("BEAMS"));
   await list.close();
@@ -122,7 +126,7 @@ test("text from a FITS header cannot end the view's script (no script injection)
   try {
     const file = path.join(dir, "evil.fits");
     await writeImage(file, { shape: [4], data: Float32Array.from([1, 2, 3, 4]) }, { header: { BUNIT: "</script><img src=x onerror=alert(1)>" } });
-    const bundle = (await visualize(file))[Symbol.for("Jupyter.display")]() as Record<string, string>;
+    const bundle = displayBundle(await visualize(file)) as Record<string, string>;
     assert.not.match(bundle["text/html"], /<\/script><img/);
     assert.match(bundle["text/html"], /\\u003c\/script>/);
   } finally {

@@ -6,15 +6,15 @@ import { random } from "../helpers/random.ts";
 
 const test = suite("wcs fuzz");
 
-
 const PROJECTIONS = ["TAN", "SIN", "ARC", "CAR", "AIT", "ZEA", "STG", "MER", "CEA", "COP", "HPX", "XPH", "TSC", "QSC", "ZPN", "XYZ", "", "-"];
 const AXES = ["RA--", "DEC-", "GLON", "GLAT", "FREQ", "VRAD", "VOPT", "WAVE", "STOKES", "FELO", "LINEAR", "", "X"];
 const NUMBERS = [0, -0, 1, -1, 1e308, -1e308, 1e-320, 90, -90, 180, 360, 1e6, Number.NaN];
 
 test("random headers: WCS objects or WcsErrors, nothing else", () => {
   const r = random(1234);
-  const pick = <T,>(a: T[]) => a[Math.floor(r() * a.length)];
-  let built = 0, refused = 0;
+  const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
+  let built = 0,
+    refused = 0;
   for (let i = 0; i < 1500; i++) {
     const n = 1 + Math.floor(r() * 4);
     const lines = [`NAXIS   = ${n}`];
