@@ -34,7 +34,9 @@ try {
   await image.plane(0); // opened and warm, as on the python side
   const ours = {
     whole_s: await median(() => image.getData(), 5),
-    planes_s: await median(async () => { for (let k = 0; k < 256; k++) await image.plane(k); }, 3),
+    planes_s: await median(async () => {
+      for (let k = 0; k < 256; k++) await image.plane(k);
+    }, 3),
   };
   image.close();
   const table = CasaTable.open(tablePath);
@@ -55,16 +57,25 @@ try {
     ["TaQL: SELECT VALUE ... WHERE GROUP < 50, then the column (500,000 rows)", "taql_s"],
   ];
   const time = (s) => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
-  const table2 = ["| measure (median) | casa-bridge | python-casacore | ours / theirs | target |", "| --- | --- | --- | --- | --- |",
-    ...rows.map(([label, key]) => `| ${label} | ${time(ours[key])} | ${time(theirs[key])} | ${(ours[key] / theirs[key]).toFixed(2)}× | ≤ 1×: ${ours[key] <= theirs[key] ? "met" : "**missed**"} |`)].join("\n");
+  const table2 = [
+    "| measure (median) | casa-bridge | python-casacore | ours / theirs | target |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows.map(
+      ([label, key]) =>
+        `| ${label} | ${time(ours[key])} | ${time(theirs[key])} | ${(ours[key] / theirs[key]).toFixed(2)}× | ≤ 1×: ${ours[key] <= theirs[key] ? "met" : "**missed**"} |`,
+    ),
+  ].join("\n");
   console.log(table2);
-  writeReadmeSection("casa", `## casa-bridge beside python-casacore
+  writeReadmeSection(
+    "casa",
+    `## casa-bridge beside python-casacore
 
 From \`bench/casa.js\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: the same files, made by python-casacore, read by
 both in one run (each image kept open and warmed by one plane first).
 
 ${table2}
-`);
+`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

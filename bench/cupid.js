@@ -20,7 +20,8 @@ const log = (...a) => console.error("[bench cupid]", ...a);
 
 /** Medians of the whole call and of the native flow's own time. */
 async function median(fn, n) {
-  const call = [], core = [];
+  const call = [],
+    core = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     const result = await fn();
@@ -42,7 +43,9 @@ function crowdedCube([nx, ny, nz], count) {
   for (let i = 0; i < data.length; i++) data[i] = 0.1 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   for (let k = 0; k < count; k++) {
     const [cx, cy, cz] = [uniform() * nx, uniform() * ny, uniform() * nz];
-    const s = 1.2 + uniform() * 2.5, peak = 0.5 + uniform() * 4, r = Math.ceil(3 * s);
+    const s = 1.2 + uniform() * 2.5,
+      peak = 0.5 + uniform() * 4,
+      r = Math.ceil(3 * s);
     for (let z = Math.max(0, Math.floor(cz - r)); z < Math.min(nz, cz + r); z++)
       for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(ny, cy + r); y++)
         for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(nx, cx + r); x++)
@@ -54,7 +57,9 @@ function crowdedCube([nx, ny, nz], count) {
 const rows = [];
 if (existsSync(reference)) {
   for (const c of readdirSync(reference).filter((d) => !d.endsWith(".md"))) {
-    for (const run of readdirSync(path.join(reference, c)).filter((r) => /^(fw|cf|rh|gc)_/.test(r)).sort()) {
+    for (const run of readdirSync(path.join(reference, c))
+      .filter((r) => /^(fw|cf|rh|gc)_/.test(r))
+      .sort()) {
       const result = JSON.parse(readFileSync(path.join(reference, c, run, "result.json"), "utf8"));
       const input = await load(path.resolve(reference, c, result.input));
       const options = { method: result.method, config: result.config_supplied, rms: result.rms_supplied, deconv: result.deconv === 1, backoff: result.backoff === 1 };
@@ -69,7 +74,10 @@ if (existsSync(reference)) {
 const shape = [256, 256, 128];
 log("generating the 128 × 256 × 256 cube");
 const cube = crowdedCube(shape, 600);
-for (const [method, cupid] of [["fellwalker", 0.8], ["clumpfind", 0.9]]) {
+for (const [method, cupid] of [
+  ["fellwalker", 0.8],
+  ["clumpfind", 0.9],
+]) {
   let clumps = 0;
   const { call, core } = await median(async () => {
     const r = await findClumps(cube, { method, rms: 0.1 });
@@ -81,12 +89,17 @@ for (const [method, cupid] of [["fellwalker", 0.8], ["clumpfind", 0.9]]) {
 }
 const cores = os.cpus().length;
 const time = (s) => (s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : `${s.toFixed(3)} s`);
-const table = ["| case | ours: native flow | ours: whole call from JS | CUPID: core algorithm | native / CUPID |", "| --- | --- | --- | --- | --- |",
-  ...rows.map((r) => `| ${r.what} | ${time(r.ours)} | ${time(r.call)} | ${time(r.cupid)}${r.cupidSource ? ` (${r.cupidSource})` : ""} | ${(r.ours / r.cupid).toFixed(2)}× |`)].join("\n");
+const table = [
+  "| case | ours: native flow | ours: whole call from JS | CUPID: core algorithm | native / CUPID |",
+  "| --- | --- | --- | --- | --- |",
+  ...rows.map((r) => `| ${r.what} | ${time(r.ours)} | ${time(r.call)} | ${time(r.cupid)}${r.cupidSource ? ` (${r.cupidSource})` : ""} | ${(r.ours / r.cupid).toFixed(2)}× |`),
+].join("\n");
 console.log(table);
 const date = new Date().toISOString().slice(0, 16).replace("T", " ");
 writeFileSync(path.join(bench, "cupid.json"), JSON.stringify({ date, cores, rows }, null, 2) + "\n");
-writeReadmeSection("cupid", `## CUPID's clump finders beside CUPID
+writeReadmeSection(
+  "cupid",
+  `## CUPID's clump finders beside CUPID
 
 From \`bench/cupid.js\` on ${date} UTC, ${cores} cores. Ours: the native FINDCLUMPS flow's own time in its worker
 thread (algorithm, catalogue and mask; the RMS is given, as in the reference runs), and the whole \`findClumps\`
@@ -96,4 +109,5 @@ gcc -O2, the same kind of 2-core machine); for the generated cube, the times the
 installed here.
 
 ${table}
-`);
+`,
+);

@@ -73,28 +73,34 @@ const kernels = [
 
 function setup() {
   const ours = run(process.execPath, [path.join(root, "bin", "jovial.js"), "kernel", "install", "--prefix", tmp], { env });
-  kernels[0].problem = ours.status === 0 && existsSync(path.join(dataDir, "kernels", "jovial", "kernel.json"))
-    ? null : `kernel install failed: ${(ours.stderr || ours.stdout).trim().split("\n")[0]}`;
+  kernels[0].problem =
+    ours.status === 0 && existsSync(path.join(dataDir, "kernels", "jovial", "kernel.json")) ? null : `kernel install failed: ${(ours.stderr || ours.stdout).trim().split("\n")[0]}`;
   kernels[0].version = JSON.parse(readFileSync(path.join(root, "kernel", "package.json"), "utf8")).version;
   const commit = run("git", ["-C", root, "rev-parse", "--short", "HEAD"]).stdout.trim() || "?";
   const dirty = run("git", ["-C", root, "status", "--porcelain", "--", "kernel"]).stdout.trim().split("\n").filter(Boolean).length;
   kernels[0].version += ` (commit ${commit}${dirty ? `, ${dirty} uncommitted change(s) under kernel/` : ""})`;
 
   const tslab = kernels[1];
-  tslab.problem = ensurePeer("tslab", () => existsSync(tslabBin), () => run(process.execPath, [tslabBin, "--version"]));
+  tslab.problem = ensurePeer(
+    "tslab",
+    () => existsSync(tslabBin),
+    () => run(process.execPath, [tslabBin, "--version"]),
+  );
   if (!tslab.problem) {
     tslab.version = JSON.parse(readFileSync(path.join(peers, "node_modules", "tslab", "package.json"), "utf8")).version;
     // as `tslab install` writes it (python/install.py), with node and the script spelled out; no --js: TypeScript
-    writeSpec("tslab", { argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"],
-      display_name: "TypeScript (tslab)", language: "typescript" });
+    writeSpec("tslab", { argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript (tslab)", language: "typescript" });
   }
 
   const deno = kernels[2];
-  deno.problem = ensurePeer("deno", () => !!denoBinary(), () => run(denoBinary(), ["--version"], { env }));
+  deno.problem = ensurePeer(
+    "deno",
+    () => !!denoBinary(),
+    () => run(denoBinary(), ["--version"], { env }),
+  );
   if (!deno.problem) {
     deno.version = run(denoBinary(), ["--version"], { env }).stdout.match(/^deno (\S+)/)?.[1] ?? "?";
-    writeSpec("deno", { argv: [denoBinary(), "jupyter", "--kernel", "--conn", "{connection_file}"],
-      display_name: "Deno", language: "typescript" });
+    writeSpec("deno", { argv: [denoBinary(), "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno", language: "typescript" });
   }
   for (const k of kernels) if (k.problem) log(`${k.title}: ${k.problem}`);
 }
@@ -104,8 +110,14 @@ function measure(k) {
   if (k.problem) return { error: k.problem };
   log(`measuring ${k.title} ...`);
   const started = Date.now();
-  const r = run(python, [path.join(bench, "kernels.py"), k.name, "--cwd", work],
-    { env, cwd: work, timeout: KERNEL_TIMEOUT_MS, killSignal: "SIGTERM", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+  const r = run(python, [path.join(bench, "kernels.py"), k.name, "--cwd", work], {
+    env,
+    cwd: work,
+    timeout: KERNEL_TIMEOUT_MS,
+    killSignal: "SIGTERM",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 << 20,
+  });
   log(`${k.title} done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   try {
     return JSON.parse(r.stdout.trim().split("\n").pop());
@@ -123,24 +135,15 @@ const x = (v) => `${v.toFixed(2)}×`;
 
 // value(raw) -> number | {na: reason}. target(ours, peers) -> [met, text] or null for no target.
 const rows = [
-  { label: "cold start → kernel_info_reply (median of 3)", key: "cold_start.kernel_info_s", fmt: s,
-    target: (v, p) => vsPeer(v, p.deno, 0.5, "Deno") },
-  { label: "cold start → first `1+1` result (median of 3)", key: "cold_start.first_result_s", fmt: s,
-    target: (v, p) => vsPeer(v, p.deno, 0.5, "Deno") },
-  { label: "`1+1` round trip, median of 200", key: "one_plus_one.median_s", fmt: ms,
-    target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
-  { label: "`1+1` round trip, p95 of 200", key: "one_plus_one.p95_s", fmt: ms,
-    target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
-  { label: "typed-function cell, median of 20", key: "typed_function.median_s", fmt: ms,
-    target: (v) => [v <= 0.030, "≤ 30 ms"] },
-  { label: "`Math.` completion, median of 50", key: "completion.median_s", fmt: ms,
-    target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
-  { label: "RSS right after kernel_info_reply (process tree, median of 3)", key: "rss_after_start.bytes", fmt: mb,
-    target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
-  { label: "RSS after the first `1+1` (process tree, median of 3)", key: "rss_after_first_cell.bytes", fmt: mb,
-    target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
-  { label: "RSS after 200 declaring cells (process tree)", key: "rss_after_cells.bytes", fmt: mb,
-    target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
+  { label: "cold start → kernel_info_reply (median of 3)", key: "cold_start.kernel_info_s", fmt: s, target: (v, p) => vsPeer(v, p.deno, 0.5, "Deno") },
+  { label: "cold start → first `1+1` result (median of 3)", key: "cold_start.first_result_s", fmt: s, target: (v, p) => vsPeer(v, p.deno, 0.5, "Deno") },
+  { label: "`1+1` round trip, median of 200", key: "one_plus_one.median_s", fmt: ms, target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
+  { label: "`1+1` round trip, p95 of 200", key: "one_plus_one.p95_s", fmt: ms, target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
+  { label: "typed-function cell, median of 20", key: "typed_function.median_s", fmt: ms, target: (v) => [v <= 0.03, "≤ 30 ms"] },
+  { label: "`Math.` completion, median of 50", key: "completion.median_s", fmt: ms, target: (v, p) => vsPeer(v, fastest(p), 1, "fastest peer") },
+  { label: "RSS right after kernel_info_reply (process tree, median of 3)", key: "rss_after_start.bytes", fmt: mb, target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
+  { label: "RSS after the first `1+1` (process tree, median of 3)", key: "rss_after_first_cell.bytes", fmt: mb, target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
+  { label: "RSS after 200 declaring cells (process tree)", key: "rss_after_cells.bytes", fmt: mb, target: (v, p) => vsPeer(v, p.tslab, 1, "tslab", true) },
   { label: "time per cell, mean of first 20 of 200", key: "declarations.first20_mean_s", fmt: ms },
   { label: "time per cell, mean of last 20 of 200", key: "declarations.last20_mean_s", fmt: ms },
   { label: "last 20 / first 20", key: "declarations.ratio", fmt: x, target: (v) => [v <= 1.5, "≤ 1.5×"] },
@@ -204,9 +207,17 @@ function render(results) {
 function machine() {
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   let distro = "";
-  try { distro = `Debian ${readFileSync("/etc/debian_version", "utf8").trim()}, `; } catch {}
-  return { nproc: os.availableParallelism(), cpu, node: process.version, os: `${distro}Linux ${os.release()}`,
-    memory_gb: +(os.totalmem() / 2 ** 30).toFixed(1), jupyter_client: run(python, ["-c", "import jupyter_client; print(jupyter_client.__version__)"]).stdout.trim() };
+  try {
+    distro = `Debian ${readFileSync("/etc/debian_version", "utf8").trim()}, `;
+  } catch {}
+  return {
+    nproc: os.availableParallelism(),
+    cpu,
+    node: process.version,
+    os: `${distro}Linux ${os.release()}`,
+    memory_gb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    jupyter_client: run(python, ["-c", "import jupyter_client; print(jupyter_client.__version__)"]).stdout.trim(),
+  };
 }
 
 const METHOD = `## Method
@@ -258,8 +269,7 @@ const METHOD = `## Method
 
 // ------------------------------------------------------------------------------------------- main
 /** Newest modification time under kernel/dist: tells whether our kernel was rebuilt while it was measured. */
-const distStamp = () => Math.max(0, ...readdirSync(path.join(root, "kernel", "dist"), { recursive: true })
-  .map((f) => statSync(path.join(root, "kernel", "dist", f)).mtimeMs));
+const distStamp = () => Math.max(0, ...readdirSync(path.join(root, "kernel", "dist"), { recursive: true }).map((f) => statSync(path.join(root, "kernel", "dist", f)).mtimeMs));
 
 const loadBefore = os.loadavg()[0];
 try {
@@ -274,19 +284,35 @@ try {
   const date = new Date().toISOString();
   const m = machine();
   m.load_average_1min = { before: loadBefore, after: os.loadavg()[0] };
-  const machineLine = `${m.nproc} cores (${m.cpu}), ${m.memory_gb} GB, ${m.os}, Node ${m.node}, jupyter_client ${m.jupyter_client}; ` +
+  const machineLine =
+    `${m.nproc} cores (${m.cpu}), ${m.memory_gb} GB, ${m.os}, Node ${m.node}, jupyter_client ${m.jupyter_client}; ` +
     `load average ${loadBefore.toFixed(2)} before, ${m.load_average_1min.after.toFixed(2)} after`;
   const versions = kernels.map((k) => `${k.title} ${k.version ?? "(not installed)"}`).join(", ");
   const warning = rebuilt ? "\n\n**Warning: kernel/dist was rebuilt while our kernel was measured; its numbers may mix two builds.**" : "";
   console.log(`${table}\n\nInterrupt replies: ${interrupts}${warning}`);
-  writeFileSync(path.join(bench, "results.json"), JSON.stringify({ date, machine: m,
-    versions: Object.fromEntries(kernels.map((k) => [k.name, k.version ?? null])),
-    problems: Object.fromEntries(kernels.map((k) => [k.name, k.problem ?? null])),
-    table, interrupts, kernel_rebuilt_during_run: rebuilt, raw: results }, null, 2) + "\n");
+  writeFileSync(
+    path.join(bench, "results.json"),
+    JSON.stringify(
+      {
+        date,
+        machine: m,
+        versions: Object.fromEntries(kernels.map((k) => [k.name, k.version ?? null])),
+        problems: Object.fromEntries(kernels.map((k) => [k.name, k.problem ?? null])),
+        table,
+        interrupts,
+        kernel_rebuilt_during_run: rebuilt,
+        raw: results,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   // The other benchmarks' sections (smoothy, cupid) are kept as they are.
   const previous = existsSync(path.join(bench, "README.md")) ? readFileSync(path.join(bench, "README.md"), "utf8") : "";
   const sections = [...previous.matchAll(/<!-- (\w+): written by [^>]*-->[\s\S]*?<!-- \/\1 -->/g)].map((m) => m[0]).join("\n\n");
-  writeFileSync(path.join(bench, "README.md"), `# Benchmarks
+  writeFileSync(
+    path.join(bench, "README.md"),
+    `# Benchmarks
 
 Our TypeScript kernel beside [tslab](https://github.com/yunabe/tslab) and Deno's built-in Jupyter kernel, measured
 in one run through Jupyter's own client. Regenerated by \`npm run bench\` (this file and \`results.json\`, which
@@ -299,7 +325,8 @@ ${table}
 Interrupt replies (status of each \`execute_reply\`): ${interrupts}.${warning}
 
 ${METHOD}
-${sections ? `\n${sections}\n` : ""}`);
+${sections ? `\n${sections}\n` : ""}`,
+  );
   log("wrote bench/results.json and bench/README.md");
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -22,13 +22,15 @@ const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { encoding: "utf8", t
 const MiB = 2 ** 20;
 // SMOOTHY_BENCH_QUICK=1: tiny cubes, to try the script; prints the table and writes no file of bench/.
 const QUICK = process.env.SMOOTHY_BENCH_QUICK === "1";
-const CUBES = QUICK ? [
-  { key: "200mib", label: "1.25 MiB", shape: [128, 128, 20], reps: 3, fitsjsReps: 1 },
-  { key: "1gib", label: "2.5 MiB", shape: [128, 128, 40], reps: 3, fitsjsReps: 1 },
-] : [
-  { key: "200mib", label: "200 MiB", shape: [512, 512, 200], reps: 5, fitsjsReps: 3 },
-  { key: "1gib", label: "1 GiB", shape: [512, 512, 1024], reps: 3, fitsjsReps: 3 },
-];
+const CUBES = QUICK
+  ? [
+      { key: "200mib", label: "1.25 MiB", shape: [128, 128, 20], reps: 3, fitsjsReps: 1 },
+      { key: "1gib", label: "2.5 MiB", shape: [128, 128, 40], reps: 3, fitsjsReps: 1 },
+    ]
+  : [
+      { key: "200mib", label: "200 MiB", shape: [512, 512, 200], reps: 5, fitsjsReps: 3 },
+      { key: "1gib", label: "1 GiB", shape: [512, 512, 1024], reps: 3, fitsjsReps: 3 },
+    ];
 const VISUAL = { shape: QUICK ? [64, 64, 32] : [512, 512, 256], reps: 3 };
 
 // ------------------------------------------------------------------------------------------ fitsjs
@@ -56,7 +58,10 @@ function child(what, cmd, args, env = {}) {
     if (r.status !== 0) throw new Error();
     return JSON.parse(r.stdout.trim().split("\n").pop());
   } catch {
-    const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n").filter((l) => !/^\s+at /.test(l));
+    const why = (r.stderr || r.error?.message || `exit ${r.status}`)
+      .trim()
+      .split("\n")
+      .filter((l) => !/^\s+at /.test(l));
     return { error: why.slice(-2).join(" ").slice(0, 300) || `exit ${r.status}` };
   }
 }
@@ -87,11 +92,17 @@ function versions() {
   const dirty = run("git", ["-C", root, "status", "--porcelain", "--", "smoothy/src"]).stdout.trim().split("\n").filter(Boolean).length;
   const py = run(python, ["-c", "import astropy, numpy; print(astropy.__version__, numpy.__version__)"]).stdout.trim().split(" ");
   let fitsjsVersion = "?";
-  try { fitsjsVersion = JSON.parse(readFileSync(path.join(peers, "node_modules", "fitsjs", "package.json"), "utf8")).version; } catch {}
+  try {
+    fitsjsVersion = JSON.parse(readFileSync(path.join(peers, "node_modules", "fitsjs", "package.json"), "utf8")).version;
+  } catch {}
   return {
     smoothy: `commit ${commit}${dirty ? `, ${dirty} uncommitted change(s) under smoothy/src` : ""}`,
-    astropy: py[0] || "?", numpy: py[1] || "?", fitsjs: fitsjsVersion,
-    cat: run("cat", ["--version"]).stdout.split("\n")[0].replace(/^cat \(GNU coreutils\) /, "GNU coreutils "),
+    astropy: py[0] || "?",
+    numpy: py[1] || "?",
+    fitsjs: fitsjsVersion,
+    cat: run("cat", ["--version"])
+      .stdout.split("\n")[0]
+      .replace(/^cat \(GNU coreutils\) /, "GNU coreutils "),
   };
 }
 
@@ -112,37 +123,109 @@ function render(results, visual, v) {
   const row = (...cells) => lines.push(`| ${cells.join(" | ")} |`);
   for (const c of CUBES) {
     const R = results[c.key];
-    const s = R.smoothy.error ? {} : R.smoothy, a = R.astropy.error ? {} : R.astropy, f = R.fitsjs.error ? {} : R.fitsjs;
-    const sErr = R.smoothy.error ? R.smoothy : undefined, aErr = R.astropy.error ? R.astropy : undefined, fErr = R.fitsjs.error ? R.fitsjs : undefined;
+    const s = R.smoothy.error ? {} : R.smoothy,
+      a = R.astropy.error ? {} : R.astropy,
+      f = R.fitsjs.error ? {} : R.fitsjs;
+    const sErr = R.smoothy.error ? R.smoothy : undefined,
+      aErr = R.astropy.error ? R.astropy : undefined,
+      fErr = R.fitsjs.error ? R.fitsjs : undefined;
     const vsAstropy = (ours, theirs) => (isNum(ours) && isNum(theirs) ? verdict(ours <= theirs, `≤ astropy; ${x(ours / theirs)}`) : verdict(null, "not measured"));
     const reps = `median of ${c.reps}`;
-    row(`open, read NAXIS3 (median of 20)`, c.label, "—", cell(sErr ?? s.metadata_ms), cell(aErr ?? a.metadata_ms), cell(fErr ?? f.metadata_ms), "—",
-      ratio(s.metadata_ms, a.metadata_ms), vsAstropy(s.metadata_ms, a.metadata_ms));
-    row(`full read into a new buffer (${reps}; fitsjs ${c.fitsjsReps})`, c.label, cell(R.cat), cell(sErr ?? s.whole_ms), cell(aErr ?? a.whole_ms), cell(fErr ?? f.whole_ms),
-      ratio(s.whole_ms, R.cat), ratio(s.whole_ms, a.whole_ms), vsAstropy(s.whole_ms, a.whole_ms));
-    row(`full read into a reused buffer (${reps}, after one untimed read into it)`, c.label, cell(R.cat), cell(sErr ?? s.into_ms), "n/a (no such API)", "n/a (no such API)",
-      ratio(s.into_ms, R.cat), ratio(s.into_ms, a.whole_ms),
-      isNum(s.into_ms) && isNum(R.cat) ? verdict(s.into_ms <= 3 * R.cat, `≤ 3× cat; ${x(s.into_ms / R.cat)}`) : verdict(null, "not measured"));
-    row(`one ${c.shape[0]} × ${c.shape[1]} plane (median of 20; fitsjs 5)`, c.label, "—", cell(sErr ?? s.plane_ms), cell(aErr ?? a.plane_ms), cell(fErr ?? f.plane_ms), "—", ratio(s.plane_ms, a.plane_ms), "—");
-    row(`the ${c.shape[2]}-channel spectrum at one pixel (median of 20)`, c.label, "—", cell(sErr ?? s.spectrum_ms), cell(aErr ?? a.spectrum_ms), "n/a (reads whole frames only)", "—", ratio(s.spectrum_ms, a.spectrum_ms), "—");
+    row(
+      `open, read NAXIS3 (median of 20)`,
+      c.label,
+      "—",
+      cell(sErr ?? s.metadata_ms),
+      cell(aErr ?? a.metadata_ms),
+      cell(fErr ?? f.metadata_ms),
+      "—",
+      ratio(s.metadata_ms, a.metadata_ms),
+      vsAstropy(s.metadata_ms, a.metadata_ms),
+    );
+    row(
+      `full read into a new buffer (${reps}; fitsjs ${c.fitsjsReps})`,
+      c.label,
+      cell(R.cat),
+      cell(sErr ?? s.whole_ms),
+      cell(aErr ?? a.whole_ms),
+      cell(fErr ?? f.whole_ms),
+      ratio(s.whole_ms, R.cat),
+      ratio(s.whole_ms, a.whole_ms),
+      vsAstropy(s.whole_ms, a.whole_ms),
+    );
+    row(
+      `full read into a reused buffer (${reps}, after one untimed read into it)`,
+      c.label,
+      cell(R.cat),
+      cell(sErr ?? s.into_ms),
+      "n/a (no such API)",
+      "n/a (no such API)",
+      ratio(s.into_ms, R.cat),
+      ratio(s.into_ms, a.whole_ms),
+      isNum(s.into_ms) && isNum(R.cat) ? verdict(s.into_ms <= 3 * R.cat, `≤ 3× cat; ${x(s.into_ms / R.cat)}`) : verdict(null, "not measured"),
+    );
+    row(
+      `one ${c.shape[0]} × ${c.shape[1]} plane (median of 20; fitsjs 5)`,
+      c.label,
+      "—",
+      cell(sErr ?? s.plane_ms),
+      cell(aErr ?? a.plane_ms),
+      cell(fErr ?? f.plane_ms),
+      "—",
+      ratio(s.plane_ms, a.plane_ms),
+      "—",
+    );
+    row(
+      `the ${c.shape[2]}-channel spectrum at one pixel (median of 20)`,
+      c.label,
+      "—",
+      cell(sErr ?? s.spectrum_ms),
+      cell(aErr ?? a.spectrum_ms),
+      "n/a (reads whole frames only)",
+      "—",
+      ratio(s.spectrum_ms, a.spectrum_ms),
+      "—",
+    );
     const m = R.memory;
     const memCell = (r) => (r.error ? na(r.error) : `${x(r.ratio)} (${((r.peak_kb - r.baseline_kb) / 1024).toFixed(0)} MiB)`);
     const memVerdict = (r) => (r.error ? verdict(null, "not measured") : verdict(r.ratio <= 1.1, `≤ 1.1×`));
     row(`peak memory of one full read into a new buffer ÷ data size`, c.label, "—", memCell(m.smoothy), memCell(m.astropy), memCell(m.fitsjs), "—", "—", memVerdict(m.smoothy));
     row(`peak memory of one full read into a caller's buffer (counted) ÷ data size`, c.label, "—", memCell(m.smoothyInto), "—", "—", "—", "—", memVerdict(m.smoothyInto));
     const chk = R.check;
-    row(`fitsjs's values = smoothy's? (3 whole planes, bit for bit)`, c.label, "—", "—", "—",
-      chk.error ? na(chk.error) : chk.mismatches === 0 ? `yes: ${chk.values} values, 0 differ` : `**no**: ${chk.mismatches} of ${chk.values} differ (${escapeCell(chk.first_mismatch)})`, "—", "—", "—");
+    row(
+      `fitsjs's values = smoothy's? (3 whole planes, bit for bit)`,
+      c.label,
+      "—",
+      "—",
+      "—",
+      chk.error
+        ? na(chk.error)
+        : chk.mismatches === 0
+          ? `yes: ${chk.values} values, 0 differ`
+          : `**no**: ${chk.mismatches} of ${chk.values} differ (${escapeCell(chk.first_mismatch)})`,
+      "—",
+      "—",
+      "—",
+    );
   }
   const V = visual;
-  row(`\`visualize(await load(f))\` + its HTML (median of ${VISUAL.reps})`, `${VISUAL.shape.join(" × ")} (${(VISUAL.shape.reduce((p, q) => p * q, 4) / MiB).toFixed(0)} MiB)`, "—",
+  row(
+    `\`visualize(await load(f))\` + its HTML (median of ${VISUAL.reps})`,
+    `${VISUAL.shape.join(" × ")} (${(VISUAL.shape.reduce((p, q) => p * q, 4) / MiB).toFixed(0)} MiB)`,
+    "—",
     V.error ? na(V.error) : `${ms(V.total_ms)} (load ${ms(V.load_ms)}, visualize ${ms(V.visualize_ms)}, HTML ${ms(V.html_ms)}); HTML ${(V.html_bytes / 1024).toFixed(0)} KiB`,
-    "—", "—", "—", "—", V.error ? verdict(null, "not measured") : verdict(V.total_ms <= 2000, "≤ 2 s"));
+    "—",
+    "—",
+    "—",
+    "—",
+    V.error ? verdict(null, "not measured") : verdict(V.total_ms <= 2000, "≤ 2 s"),
+  );
 
   // Where smoothy's time goes: the same work without smoothy.
   const diag = ["| without smoothy (node:fs, same file; medians) | cube | cat | time | ÷ cat | ÷ smoothy's reused-buffer read |", "| --- | --- | --- | --- | --- | --- |"];
   for (const c of CUBES) {
-    const R = results[c.key], s = R.smoothy.error ? {} : R.smoothy;
+    const R = results[c.key],
+      s = R.smoothy.error ? {} : R.smoothy;
     const d = (label, v) => diag.push(`| ${label} | ${c.label} | ${cell(R.cat)} | ${cell(v)} | ${ratio(v, R.cat)} | ${ratio(v, s.into_ms)} |`);
     d("pread into the reused buffer: 16 MiB pieces, 4 at once (smoothy's pieces), no byte swap", s.raw_read_ms);
     d("byte swap of the data in place (`Buffer.swap32`, smoothy's after-read pass)", s.swap_ms);
@@ -204,10 +287,14 @@ try {
   const F = results[CUBES[0].key];
   const threadNote = F.fitsjsThreadPlane?.plane_ms
     ? `With a real thread per Worker instead (\`FITSJS_WORKER=thread\`), one plane of the ${CUBES[0].label} cube takes ${ms(F.fitsjsThreadPlane.plane_ms)} (median of 5) against ${cell(F.fitsjs.plane_ms)} in-thread: Node needs ~90 ms to start a worker thread, which fitsjs does for every frame.`
-    : F.fitsjsThreadPlane?.error ? `With a real thread per Worker, fitsjs failed: ${F.fitsjsThreadPlane.error}.` : "";
+    : F.fitsjsThreadPlane?.error
+      ? `With a real thread per Worker, fitsjs failed: ${F.fitsjsThreadPlane.error}.`
+      : "";
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB, Linux ${os.release()}, Node ${process.version}, numpy ${v.numpy}; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`;
-  const visualLine = visual.error ? "" : `\`visualize\` made a ${visual.kind} view ("${escapeCell(visual.description)}"); its MIME bundle is ${(visual.bundle_bytes / 1024).toFixed(0)} KiB as JSON, the first of the ${VISUAL.reps} runs took ${ms(visual.first_total_ms)}, and that process's peak RSS was ${(visual.peak_kb / 1024).toFixed(0)} MiB.`;
+  const visualLine = visual.error
+    ? ""
+    : `\`visualize\` made a ${visual.kind} view ("${escapeCell(visual.description)}"); its MIME bundle is ${(visual.bundle_bytes / 1024).toFixed(0)} KiB as JSON, the first of the ${VISUAL.reps} runs took ${ms(visual.first_total_ms)}, and that process's peak RSS was ${(visual.peak_kb / 1024).toFixed(0)} MiB.`;
   const body = `Run on ${date} UTC; ${machine}.
 
 ${table}
@@ -270,18 +357,24 @@ ${diag}
 }
 
 function writeOutputs(body, raw) {
-  writeFileSync(path.join(bench, "smoothy.md"), `# smoothy beside cat, astropy and fitsjs
+  writeFileSync(
+    path.join(bench, "smoothy.md"),
+    `# smoothy beside cat, astropy and fitsjs
 
 Regenerated by \`npm run bench\` (\`node bench/smoothy.js\`; astropy's side in \`bench/smoothy_astropy.py\`, fitsjs's in
 \`bench/smoothy_fitsjs.cjs\`, smoothy's in \`bench/smoothy_child.js\`). Raw numbers: \`bench/smoothy.json\`.
 
-${body}`);
+${body}`,
+  );
   writeFileSync(path.join(bench, "smoothy.json"), JSON.stringify(raw, null, 2) + "\n");
 
-  writeReadmeSection("smoothy", `## smoothy: reading FITS beside cat, astropy and fitsjs
+  writeReadmeSection(
+    "smoothy",
+    `## smoothy: reading FITS beside cat, astropy and fitsjs
 
 From \`bench/smoothy.js\` (also in [smoothy.md](smoothy.md), with the raw numbers in \`smoothy.json\`).
 
-${body}`);
+${body}`,
+  );
   log("wrote bench/smoothy.md, bench/smoothy.json and the smoothy section of bench/README.md");
 }

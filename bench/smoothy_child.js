@@ -29,20 +29,46 @@ async function time(file, n) {
   const list0 = await open(file);
   const hdu0 = list0.get(0);
   const [nx, ny, nz] = hdu0.shape;
-  const bytes = hdu0.dataSize, offset = hdu0.dataOffset;
+  const bytes = hdu0.dataSize,
+    offset = hdu0.dataOffset;
   await list0.close();
   const r = {};
-  r.metadata_ms = await medianMs(async () => { const l = await open(file); l.get(0).header.get("NAXIS3"); await l.close(); }, 20);
-  r.whole_ms = await medianMs(async () => { const l = await open(file); const d = await l.get(0).data(); await l.close(); return d; }, n, () => gc());
+  r.metadata_ms = await medianMs(async () => {
+    const l = await open(file);
+    l.get(0).header.get("NAXIS3");
+    await l.close();
+  }, 20);
+  r.whole_ms = await medianMs(
+    async () => {
+      const l = await open(file);
+      const d = await l.get(0).data();
+      await l.close();
+      return d;
+    },
+    n,
+    () => gc(),
+  );
   gc();
   const reused = new Float32Array(bytes / 4);
-  const intoRead = async () => { const l = await open(file); await l.get(0).data({ into: reused }); await l.close(); };
+  const intoRead = async () => {
+    const l = await open(file);
+    await l.get(0).data({ into: reused });
+    await l.close();
+  };
   let start = performance.now();
   await intoRead(); // the first read into the buffer pays its page faults: reported, not in the median
   r.into_first_ms = performance.now() - start;
   r.into_ms = await medianMs(intoRead, n);
-  r.plane_ms = await medianMs(async () => { const l = await open(file); await l.get(0).section([0, 0, nz >> 1], [nx, ny, (nz >> 1) + 1]); await l.close(); }, 20);
-  r.spectrum_ms = await medianMs(async () => { const l = await open(file); await l.get(0).section([nx >> 1, ny >> 1, 0], [(nx >> 1) + 1, (ny >> 1) + 1, nz]); await l.close(); }, 20);
+  r.plane_ms = await medianMs(async () => {
+    const l = await open(file);
+    await l.get(0).section([0, 0, nz >> 1], [nx, ny, (nz >> 1) + 1]);
+    await l.close();
+  }, 20);
+  r.spectrum_ms = await medianMs(async () => {
+    const l = await open(file);
+    await l.get(0).section([nx >> 1, ny >> 1, 0], [(nx >> 1) + 1, (ny >> 1) + 1, nz]);
+    await l.close();
+  }, 20);
 
   // Where the time goes, without smoothy: the same reads (16 MiB pieces, 4 at once) into the reused
   // buffer with node:fs alone; the byte swap; the page faults of a fresh buffer of the data's size.
@@ -55,7 +81,7 @@ async function time(file, n) {
         const at = next;
         next += piece;
         const length = Math.min(piece, bytes - at);
-        for (let done = 0; done < length;) {
+        for (let done = 0; done < length; ) {
           const { bytesRead } = await handle.read(target, at + done, length - done, offset + at + done);
           if (!bytesRead) throw new Error("short read");
           done += bytesRead;
@@ -68,12 +94,18 @@ async function time(file, n) {
   };
   r.raw_read_ms = await medianMs(() => rawRead(CHUNK, 4, false), n);
   r.raw_read_swap_ms = await medianMs(() => rawRead(1024 * 1024, 2, true), n);
-  r.swap_ms = await medianMs(() => { target.swap32(); }, n);
-  r.fault_ms = await medianMs(() => {
-    const fresh = new Uint8Array(bytes);
-    for (let i = 0; i < bytes; i += 4096) fresh[i] = 1;
-    return fresh;
-  }, n, () => gc());
+  r.swap_ms = await medianMs(() => {
+    target.swap32();
+  }, n);
+  r.fault_ms = await medianMs(
+    () => {
+      const fresh = new Uint8Array(bytes);
+      for (let i = 0; i < bytes; i += 4096) fresh[i] = 1;
+      return fresh;
+    },
+    n,
+    () => gc(),
+  );
   return r;
 }
 
@@ -105,17 +137,29 @@ async function visual(file, n) {
     const t3 = performance.now();
     const html = String(bundle["text/html"] ?? "");
     runs.push({
-      load_ms: t1 - t0, visualize_ms: t2 - t1, html_ms: t3 - t2, total_ms: t3 - t0,
-      html_bytes: Buffer.byteLength(html), bundle_bytes: Buffer.byteLength(JSON.stringify(bundle)),
-      kind: cube.constructor.name, description: String(view.description ?? ""),
+      load_ms: t1 - t0,
+      visualize_ms: t2 - t1,
+      html_ms: t3 - t2,
+      total_ms: t3 - t0,
+      html_bytes: Buffer.byteLength(html),
+      bundle_bytes: Buffer.byteLength(JSON.stringify(bundle)),
+      kind: cube.constructor.name,
+      description: String(view.description ?? ""),
     });
     gc();
   }
   const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(n / 2)];
   return {
-    load_ms: median("load_ms"), visualize_ms: median("visualize_ms"), html_ms: median("html_ms"), total_ms: median("total_ms"),
-    html_bytes: runs[0].html_bytes, bundle_bytes: runs[0].bundle_bytes, kind: runs[0].kind, description: runs[0].description,
-    first_total_ms: runs[0].total_ms, peak_kb: process.resourceUsage().maxRSS,
+    load_ms: median("load_ms"),
+    visualize_ms: median("visualize_ms"),
+    html_ms: median("html_ms"),
+    total_ms: median("total_ms"),
+    html_bytes: runs[0].html_bytes,
+    bundle_bytes: runs[0].bundle_bytes,
+    kind: runs[0].kind,
+    description: runs[0].description,
+    first_total_ms: runs[0].total_ms,
+    peak_kb: process.resourceUsage().maxRSS,
   };
 }
 

@@ -13,7 +13,7 @@ export function valueAt(i) {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   const u = (h >>> 0) / 4294967296; // [0, 1)
-  const w = ((Math.imul(h, 0x27d4eb2f) >>> 0) / 4294967296); // a second uniform from the same hash
+  const w = (Math.imul(h, 0x27d4eb2f) >>> 0) / 4294967296; // a second uniform from the same hash
   return Math.fround((u + w - 1) * 3); // a triangular "noise" distribution
 }
 
@@ -35,11 +35,28 @@ export function cubeCards(shape, extra = []) {
 export function spectralCubeCards([nx, ny, nz]) {
   return [
     string("BUNIT", "Jy/beam"),
-    fixed("BMAJ", 2.8e-4), fixed("BMIN", 2.2e-4), fixed("BPA", 30.0),
-    string("CTYPE1", "RA---SIN"), fixed("CRVAL1", 83.82), fixed("CDELT1", -5.0e-5), fixed("CRPIX1", nx / 2 + 1), string("CUNIT1", "deg"),
-    string("CTYPE2", "DEC--SIN"), fixed("CRVAL2", -5.39), fixed("CDELT2", 5.0e-5), fixed("CRPIX2", ny / 2 + 1), string("CUNIT2", "deg"),
-    string("CTYPE3", "FREQ"), fixed("CRVAL3", 230.538e9), fixed("CDELT3", -0.5e6), fixed("CRPIX3", nz / 2 + 1), string("CUNIT3", "Hz"),
-    fixed("RESTFRQ", 230.538e9), string("SPECSYS", "LSRK"), fixed("EQUINOX", 2000.0), string("RADESYS", "ICRS"),
+    fixed("BMAJ", 2.8e-4),
+    fixed("BMIN", 2.2e-4),
+    fixed("BPA", 30.0),
+    string("CTYPE1", "RA---SIN"),
+    fixed("CRVAL1", 83.82),
+    fixed("CDELT1", -5.0e-5),
+    fixed("CRPIX1", nx / 2 + 1),
+    string("CUNIT1", "deg"),
+    string("CTYPE2", "DEC--SIN"),
+    fixed("CRVAL2", -5.39),
+    fixed("CDELT2", 5.0e-5),
+    fixed("CRPIX2", ny / 2 + 1),
+    string("CUNIT2", "deg"),
+    string("CTYPE3", "FREQ"),
+    fixed("CRVAL3", 230.538e9),
+    fixed("CDELT3", -0.5e6),
+    fixed("CRPIX3", nz / 2 + 1),
+    string("CUNIT3", "Hz"),
+    fixed("RESTFRQ", 230.538e9),
+    string("SPECSYS", "LSRK"),
+    fixed("EQUINOX", 2000.0),
+    string("RADESYS", "ICRS"),
   ];
 }
 
@@ -61,7 +78,9 @@ export function writeCube(file, shape, { cards = cubeCards(shape), source } = {}
       if (source) {
         for (let k = 0; k < n; k++) {
           const i = start + k;
-          const x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / (nx * ny));
+          const x = i % nx,
+            y = Math.floor(i / nx) % ny,
+            z = Math.floor(i / (nx * ny));
           const s = source(x, y, z);
           if (s) chunk[k] += s;
         }

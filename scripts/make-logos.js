@@ -34,22 +34,31 @@ function png(size, pixel) {
   ihdr.set([8, 6, 0, 0, 0], 8);
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
-const BANDS = [[236, 214, 178], [196, 140, 92], [240, 222, 190], [176, 110, 70], [232, 204, 160], [200, 150, 105], [238, 218, 184]];
+const BANDS = [
+  [236, 214, 178],
+  [196, 140, 92],
+  [240, 222, 190],
+  [176, 110, 70],
+  [232, 204, 160],
+  [200, 150, 105],
+  [238, 218, 184],
+];
 function jupiter(size) {
   const r = size / 2 - 0.5;
   return (x, y) => {
     // 4x4 supersampling for smooth edges.
     let acc = [0, 0, 0, 0];
-    for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) {
-      const dx = (x + (sx + 0.5) / 4 - size / 2) / r;
-      const dy = (y + (sy + 0.5) / 4 - size / 2) / r;
-      if (dx * dx + dy * dy > 1) continue;
-      const band = BANDS[Math.min(BANDS.length - 1, Math.floor(((dy + 1) / 2) * BANDS.length))];
-      const spot = ((dx - 0.3) / 0.22) ** 2 + ((dy - 0.28) / 0.13) ** 2 < 1;
-      const shade = 0.75 + 0.25 * Math.sqrt(Math.max(0, 1 - dx * dx - dy * dy));
-      const color = spot ? [190, 70, 50] : band;
-      acc = [acc[0] + color[0] * shade, acc[1] + color[1] * shade, acc[2] + color[2] * shade, acc[3] + 255];
-    }
+    for (let sy = 0; sy < 4; sy++)
+      for (let sx = 0; sx < 4; sx++) {
+        const dx = (x + (sx + 0.5) / 4 - size / 2) / r;
+        const dy = (y + (sy + 0.5) / 4 - size / 2) / r;
+        if (dx * dx + dy * dy > 1) continue;
+        const band = BANDS[Math.min(BANDS.length - 1, Math.floor(((dy + 1) / 2) * BANDS.length))];
+        const spot = ((dx - 0.3) / 0.22) ** 2 + ((dy - 0.28) / 0.13) ** 2 < 1;
+        const shade = 0.75 + 0.25 * Math.sqrt(Math.max(0, 1 - dx * dx - dy * dy));
+        const color = spot ? [190, 70, 50] : band;
+        acc = [acc[0] + color[0] * shade, acc[1] + color[1] * shade, acc[2] + color[2] * shade, acc[3] + 255];
+      }
     const alpha = acc[3] / 16;
     return alpha === 0 ? [0, 0, 0, 0] : [acc[0] / (acc[3] / 255), acc[1] / (acc[3] / 255), acc[2] / (acc[3] / 255), alpha].map(Math.round);
   };

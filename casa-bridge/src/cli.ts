@@ -19,11 +19,17 @@ const USAGE = `usage:
 class UsageError extends Error {}
 
 /** JSON with typed arrays as arrays and 64-bit integers as numbers while exact (strings beyond 2^53). */
-const json = (v: unknown) => JSON.stringify(v, (_, x) => {
-  if (typeof x === "bigint") return x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
-  if (x instanceof BigInt64Array || x instanceof BigUint64Array) return Array.from(x, (b) => (b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString()));
-  return ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x;
-}, 2);
+const json = (v: unknown) =>
+  JSON.stringify(
+    v,
+    (_, x) => {
+      if (typeof x === "bigint") return x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
+      if (x instanceof BigInt64Array || x instanceof BigUint64Array)
+        return Array.from(x, (b) => (b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString()));
+      return ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x;
+    },
+    2,
+  );
 
 /** A CASA image is a folder with table.info saying so; anything else casacore opens as a table. */
 function isImage(p: string): boolean {
@@ -36,14 +42,31 @@ async function info(target: string, asJson: boolean): Promise<string> {
   if (isImage(target)) {
     const image = CasaImage.open(target);
     try {
-      const summary = { path: image.path, imageType: image.imageType, shape: image.shape, dataType: image.dataType, unit: image.unit, beams: image.beams(), masks: image.maskNames(), coordinates: image.coordinates(), miscInfo: image.miscInfo() };
+      const summary = {
+        path: image.path,
+        imageType: image.imageType,
+        shape: image.shape,
+        dataType: image.dataType,
+        unit: image.unit,
+        beams: image.beams(),
+        masks: image.maskNames(),
+        coordinates: image.coordinates(),
+        miscInfo: image.miscInfo(),
+      };
       if (asJson) return json(summary);
       const beam = summary.beams.single;
       return [
         `${summary.imageType} ${summary.path}`,
         `shape ${summary.shape.join(" × ")} (${summary.dataType}), unit ${summary.unit || "none"}`,
-        beam ? `beam ${beam.major.toFixed(3)}" × ${beam.minor.toFixed(3)}" at ${beam.pa.toFixed(1)}°` : summary.beams.perPlane ? `${summary.beams.perPlane.length} per-plane beams` : "no beam",
-        ...summary.coordinates.coordinates.map((c) => `${c.type}${c.frame ? ` (${c.frame}${c.projection ? `, ${c.projection}` : ""})` : ""}: ${c.names.map((n, j) => `${n} [pixel axis ${c.pixelAxes[j]}] ref ${c.referenceValue[j]} ${c.units[j]} at pixel ${c.referencePixel[j]}, step ${c.increment[j]}`).join("; ")}${c.restFrequency ? `, rest ${c.restFrequency} Hz` : ""}${c.stokes ? ` ${c.stokes.join(",")}` : ""}`),
+        beam
+          ? `beam ${beam.major.toFixed(3)}" × ${beam.minor.toFixed(3)}" at ${beam.pa.toFixed(1)}°`
+          : summary.beams.perPlane
+            ? `${summary.beams.perPlane.length} per-plane beams`
+            : "no beam",
+        ...summary.coordinates.coordinates.map(
+          (c) =>
+            `${c.type}${c.frame ? ` (${c.frame}${c.projection ? `, ${c.projection}` : ""})` : ""}: ${c.names.map((n, j) => `${n} [pixel axis ${c.pixelAxes[j]}] ref ${c.referenceValue[j]} ${c.units[j]} at pixel ${c.referencePixel[j]}, step ${c.increment[j]}`).join("; ")}${c.restFrequency ? `, rest ${c.restFrequency} Hz` : ""}${c.stokes ? ` ${c.stokes.join(",")}` : ""}`,
+        ),
         summary.masks.length ? `masks ${summary.masks.join(", ")}` : "no masks",
       ].join("\n");
     } finally {
@@ -54,7 +77,10 @@ async function info(target: string, asJson: boolean): Promise<string> {
   try {
     const columns = table.columnNames().map((n) => table.describeColumn(n));
     if (asJson) return json({ path: table.path, nrows: table.nrows, columns, keywords: table.keywords() });
-    return [`${table.path}: ${table.nrows} rows`, ...columns.map((c) => `  ${c.name.padEnd(20)} ${c.valueType.padEnd(8)} ${c.isScalar ? "scalar" : c.shape ? `[${c.shape.join(", ")}]` : `${c.ndim}-D varying`}`)].join("\n");
+    return [
+      `${table.path}: ${table.nrows} rows`,
+      ...columns.map((c) => `  ${c.name.padEnd(20)} ${c.valueType.padEnd(8)} ${c.isScalar ? "scalar" : c.shape ? `[${c.shape.join(", ")}]` : `${c.ndim}-D varying`}`),
+    ].join("\n");
   } finally {
     table.close();
   }
@@ -66,12 +92,16 @@ async function runTaql(query: string, asJson: boolean): Promise<string> {
   try {
     const names = result.columnNames();
     const columns = await Promise.all(names.map((n) => result.getColumn(n)));
-    const rows = Array.from({ length: result.nrows }, (_, r) => Object.fromEntries(names.map((n, c) => {
-      const { values, shape } = columns[c];
-      const per = shape.slice(1).reduce((a, b) => a * b, 1);
-      const cell = per === 1 ? (values as ArrayLike<unknown>)[r] : Array.from((values as ArrayLike<unknown>)).slice(r * per, (r + 1) * per);
-      return [n, cell];
-    })));
+    const rows = Array.from({ length: result.nrows }, (_, r) =>
+      Object.fromEntries(
+        names.map((n, c) => {
+          const { values, shape } = columns[c];
+          const per = shape.slice(1).reduce((a, b) => a * b, 1);
+          const cell = per === 1 ? (values as ArrayLike<unknown>)[r] : Array.from(values as ArrayLike<unknown>).slice(r * per, (r + 1) * per);
+          return [n, cell];
+        }),
+      ),
+    );
     if (asJson) return json({ nrows: result.nrows, columns: names, rows });
     return [names.join("\t"), ...rows.map((row) => names.map((n) => json(row[n]).replace(/\s+/g, "")).join("\t"))].join("\n");
   } finally {
@@ -90,17 +120,32 @@ export async function main(_command: string, args: string[]): Promise<number> {
       if (positional.length !== n) throw new UsageError(`casa ${sub} takes ${n} argument${n > 1 ? "s" : ""}`);
     };
     switch (sub) {
-      case "info": need(1); console.log(await info(positional[0], asJson)); return 0;
-      case "taql": need(1); console.log(await runTaql(positional[0], asJson)); return 0;
+      case "info":
+        need(1);
+        console.log(await info(positional[0], asJson));
+        return 0;
+      case "taql":
+        need(1);
+        console.log(await runTaql(positional[0], asJson));
+        return 0;
       case "listobs": {
         need(1);
         const summary = await listobs(positional[0]);
         console.log(asJson ? json(summary) : formatListobs(summary));
         return 0;
       }
-      case "tofits": need(2); await casa().imageToFits(positional[0], positional[1], { overwrite: flags.has("--overwrite") }); console.log(`wrote ${positional[1]}`); return 0;
-      case "fromfits": need(2); await casa().imageFromFits(positional[0], positional[1], { overwrite: flags.has("--overwrite") }); console.log(`wrote ${positional[1]}`); return 0;
-      default: throw new UsageError(sub ? `unknown casa command ${sub}` : "which casa command?");
+      case "tofits":
+        need(2);
+        await casa().imageToFits(positional[0], positional[1], { overwrite: flags.has("--overwrite") });
+        console.log(`wrote ${positional[1]}`);
+        return 0;
+      case "fromfits":
+        need(2);
+        await casa().imageFromFits(positional[0], positional[1], { overwrite: flags.has("--overwrite") });
+        console.log(`wrote ${positional[1]}`);
+        return 0;
+      default:
+        throw new UsageError(sub ? `unknown casa command ${sub}` : "which casa command?");
     }
   } catch (e) {
     if (e instanceof UsageError) {

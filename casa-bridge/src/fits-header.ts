@@ -9,7 +9,17 @@ import type { Beam, CoordinateSystemJson } from "./native.js";
 const DEG = 180 / Math.PI;
 
 /** casacore's frequency frames by FITS's SPECSYS names. */
-const SPECSYS: Record<string, string> = { LSRK: "LSRK", LSRD: "LSRD", BARY: "BARYCENT", TOPO: "TOPOCENT", GEO: "GEOCENTR", GALACTO: "GALACTOC", LGROUP: "LOCALGRP", CMB: "CMBDIPOL", REST: "SOURCE" };
+const SPECSYS: Record<string, string> = {
+  LSRK: "LSRK",
+  LSRD: "LSRD",
+  BARY: "BARYCENT",
+  TOPO: "TOPOCENT",
+  GEO: "GEOCENTR",
+  GALACTO: "GALACTOC",
+  LGROUP: "LOCALGRP",
+  CMB: "CMBDIPOL",
+  REST: "SOURCE",
+};
 /** Stokes parameters by FITS's codes. */
 const STOKES: Record<string, number> = { I: 1, Q: 2, U: 3, V: 4, RR: -1, LL: -2, RL: -3, LR: -4, XX: -5, YY: -6, XY: -7, YX: -8 };
 
@@ -56,7 +66,8 @@ export function fitsCards(cs: CoordinateSystemJson, naxis: number, unit: string,
     });
     if (c.type === "direction") {
       // PV2_m on the latitude axis, and PC between the two celestial axes, as wcslib reads them.
-      const latitude = c.pixelAxes[1] + 1, longitude = c.pixelAxes[0] + 1;
+      const latitude = c.pixelAxes[1] + 1,
+        longitude = c.pixelAxes[0] + 1;
       // casacore lists them from PV2_1 (PV2_0 for ZPN, the one projection that has it).
       const first = c.projection === "ZPN" ? 0 : 1;
       (c.projectionParameters ?? []).forEach((v, m) => {

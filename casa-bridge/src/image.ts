@@ -68,7 +68,11 @@ export class CasaImage {
     const blc = box.blc ?? new Array(n).fill(0);
     const trc = box.trc ?? this.shape.map((s) => s - 1);
     const inc = box.inc ?? new Array(n).fill(1);
-    for (const [name, v] of [["blc", blc], ["trc", trc], ["inc", inc]] as const) {
+    for (const [name, v] of [
+      ["blc", blc],
+      ["trc", trc],
+      ["inc", inc],
+    ] as const) {
       if (v.length !== n) throw new RangeError(`${this.path}: ${name} has ${v.length} values, the image ${n} axes`);
     }
     return [blc, trc, inc];

@@ -8,7 +8,18 @@ import { casa } from "./native.js";
 export { CasaImage, type Box } from "./image.js";
 export { CasaTable, taql } from "./table.js";
 export { listobs, formatListobs, type Listobs } from "./listobs.js";
-export { createMeasurementSet, type MeasurementSetSpec, type MsAntenna, type MsDataDescription, type MsField, type MsObservation, type MsPolarization, type MsRows, type MsScan, type MsSpectralWindow } from "./measurement-set.js";
+export {
+  createMeasurementSet,
+  type MeasurementSetSpec,
+  type MsAntenna,
+  type MsDataDescription,
+  type MsField,
+  type MsObservation,
+  type MsPolarization,
+  type MsRows,
+  type MsScan,
+  type MsSpectralWindow,
+} from "./measurement-set.js";
 export { convertDirection, convertEpoch, convertFrequency, frequencyToVelocity, velocityToFrequency, observatories, type Frame } from "./measures.js";
 export { fitsCards, fitsHeader } from "./fits-header.js";
 export type { Beam, ColumnData, ColumnDescription, CoordinateJson, CoordinateSystemJson, ImageStatistics } from "./native.js";

@@ -32,9 +32,21 @@ function nativeFrame(frame: Frame = {}): MeasureFrame {
 }
 
 /** Directions (degrees) from one frame to another. */
-export function convertDirection(lon: number | ArrayLike<number>, lat: number | ArrayLike<number>, from: string, to: string, frame?: Frame): { lon: Float64Array; lat: Float64Array } {
-  const r = casa().convertDirection(array(lon).map((v) => v * RAD), array(lat).map((v) => v * RAD), from, to, nativeFrame(frame));
-  return { lon: r.lon.map((v) => ((v / RAD) % 360 + 360) % 360), lat: r.lat.map((v) => v / RAD) };
+export function convertDirection(
+  lon: number | ArrayLike<number>,
+  lat: number | ArrayLike<number>,
+  from: string,
+  to: string,
+  frame?: Frame,
+): { lon: Float64Array; lat: Float64Array } {
+  const r = casa().convertDirection(
+    array(lon).map((v) => v * RAD),
+    array(lat).map((v) => v * RAD),
+    from,
+    to,
+    nativeFrame(frame),
+  );
+  return { lon: r.lon.map((v) => (((v / RAD) % 360) + 360) % 360), lat: r.lat.map((v) => v / RAD) };
 }
 
 /** Frequencies (Hz) from one frame to another (LSRK, TOPO, BARY, GEO, LSRD, GALACTO, ...). */

@@ -134,7 +134,19 @@ export interface CellData {
  * declared without a fixed shape whose cells all have the same shape is read like a fixed-shape one. Record columns give one object per row.
  */
 export interface ColumnData {
-  values: Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array | BigInt64Array | string[] | boolean[] | (CellData | null)[] | Record<string, unknown>[];
+  values:
+    | Float32Array
+    | Float64Array
+    | Int32Array
+    | Uint32Array
+    | Int16Array
+    | Uint16Array
+    | Uint8Array
+    | BigInt64Array
+    | string[]
+    | boolean[]
+    | (CellData | null)[]
+    | Record<string, unknown>[];
   shape: number[];
   complex?: boolean;
   variableShape?: boolean;

@@ -11,7 +11,10 @@ export function parseConfig(config: ClumpConfig | undefined): Record<string, str
     return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "boolean" ? (v ? "1" : "0") : String(v)]));
   }
   const out: Record<string, string> = {};
-  for (const item of config.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of config
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new RangeError(`configuration ${JSON.stringify(item)}: expected Name=value (as in "FellWalker.MinDip=3*RMS")`);
     out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();

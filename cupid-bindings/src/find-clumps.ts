@@ -38,7 +38,12 @@ export async function findClumps(input: Input, options: FindClumpsOptions): Prom
   signal?.throwIfAborted();
   // The bar does not cancel (it would throw inside the native callback): the signal cancels the job below.
   const bar = progress(`${method} on ${product?.source ?? "the data"}`, 1000, null);
-  const job = cupid().findClumps(data, input.shape, { method, config: parseConfig(options.config), rms: options.rms, deconv: options.deconv, backoff: options.backoff, velax }, (fraction) => bar.update(fraction * 1000));
+  const job = cupid().findClumps(
+    data,
+    input.shape,
+    { method, config: parseConfig(options.config), rms: options.rms, deconv: options.deconv, backoff: options.backoff, velax },
+    (fraction) => bar.update(fraction * 1000),
+  );
   const cancel = () => job.cancel();
   signal?.addEventListener("abort", cancel, { once: true });
   let result: NativeResult;

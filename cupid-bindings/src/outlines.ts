@@ -20,13 +20,15 @@ export function outlineTrace(mask: Int32Array, shape: number[], factor: number):
       set.add(p);
     }
   }
-  const x: Array<number | null> = [], y: Array<number | null> = [];
+  const x: Array<number | null> = [],
+    y: Array<number | null> = [];
   // Map pixels are binned `factor` to one: plotly's coordinates are the binned map's.
   const at = (v: number) => (v + 0.5) / factor - 0.5;
   const segment = (x0: number, y0: number, x1: number, y1: number) => x.push(at(x0), at(x1), null) && y.push(at(y0), at(y1), null);
   for (const set of footprints.values()) {
     for (const p of set) {
-      const px = p % nx, py = Math.floor(p / nx);
+      const px = p % nx,
+        py = Math.floor(p / nx);
       if (px === 0 || !set.has(p - 1)) segment(px - 0.5, py - 0.5, px - 0.5, py + 0.5);
       if (px === nx - 1 || !set.has(p + 1)) segment(px + 0.5, py - 0.5, px + 0.5, py + 0.5);
       if (py === 0 || !set.has(p - nx)) segment(px - 0.5, py - 0.5, px + 0.5, py - 0.5);

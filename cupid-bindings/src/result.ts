@@ -48,9 +48,11 @@ export class ClumpResult {
     const image = this.mask ?? this.model;
     if (!image) throw new Error("no clumps were found: there is no mask to write");
     const header: HeaderInput = this.input ? this.input.header.cards.filter((c) => !/^(BUNIT|BLANK|DATAMIN|DATAMAX|BSCALE|BZERO)$/.test(c.keyword) && c.keyword !== "") : [];
-    const cards = [...header as Array<{ keyword: string; value: unknown; comment: string }>,
-      { keyword: "BUNIT", value: this.mask ? "" : this.input?.unit ?? "", comment: this.mask ? "clump index, 0 = background" : "sum of fitted Gaussians" },
-      { keyword: "HISTORY", value: null, comment: `JOVIAL findClumps ${this.method}: ${this.nClumps} clumps, RMS ${this.rms}` }];
+    const cards = [
+      ...(header as Array<{ keyword: string; value: unknown; comment: string }>),
+      { keyword: "BUNIT", value: this.mask ? "" : (this.input?.unit ?? ""), comment: this.mask ? "clump index, 0 = background" : "sum of fitted Gaussians" },
+      { keyword: "HISTORY", value: null, comment: `JOVIAL findClumps ${this.method}: ${this.nClumps} clumps, RMS ${this.rms}` },
+    ];
     await writeImage(file, { shape: this.shape, data: image.data as Int32Array | Float32Array }, { header: cards as HeaderInput, overwrite: options.overwrite ?? true });
   }
 

@@ -24,7 +24,17 @@ const WORKERS_USAGE = `usage: jovial deploy workers --user NAME --uid N --gid N 
 function workers(rest: string[]): number {
   const { values: flags } = parseArgs({
     args: rest,
-    options: { user: { type: "string" }, uid: { type: "string" }, gid: { type: "string" }, groups: { type: "string" }, queue: { type: "string" }, replicas: { type: "string" }, cpu: { type: "string" }, memory: { type: "string" }, values: { type: "string" } },
+    options: {
+      user: { type: "string" },
+      uid: { type: "string" },
+      gid: { type: "string" },
+      groups: { type: "string" },
+      queue: { type: "string" },
+      replicas: { type: "string" },
+      cpu: { type: "string" },
+      memory: { type: "string" },
+      values: { type: "string" },
+    },
   });
   for (const required of ["user", "uid", "gid", "queue"] as const) {
     if (!flags[required]) {
@@ -34,8 +44,14 @@ function workers(rest: string[]): number {
   }
   const values = loadOperatorValues(flags.values ?? EXAMPLE_VALUES);
   const deployment = workerDeployment(values.jovial, {
-    user: flags.user!, uid: Number(flags.uid), gid: Number(flags.gid), groups: flags.groups ? flags.groups.split(",").map(Number) : [],
-    queue: flags.queue!, replicas: flags.replicas ? Number(flags.replicas) : undefined, cpu: flags.cpu, memory: flags.memory,
+    user: flags.user!,
+    uid: Number(flags.uid),
+    gid: Number(flags.gid),
+    groups: flags.groups ? flags.groups.split(",").map(Number) : [],
+    queue: flags.queue!,
+    replicas: flags.replicas ? Number(flags.replicas) : undefined,
+    cpu: flags.cpu,
+    memory: flags.memory,
   });
   validateManifest(deployment);
   console.log(stringify(deployment.toJSON()));

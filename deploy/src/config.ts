@@ -72,8 +72,21 @@ export const DEFAULTS = {
     archive: { size: "1Pi", mountPath: "/archive", hostPath: "/lustre/archive", csi: { volumeAttributes: {} } },
   },
   profiles: [
-    { slug: "small", displayName: "Small: 1 CPU, 4 GB", description: "Notebooks, spectra, small cubes", cpu: { guarantee: 0.5, limit: 1 }, memory: { guarantee: "2G", limit: "4G" }, default: true },
-    { slug: "medium", displayName: "Medium: 4 CPUs, 16 GB", description: "Cubes of a few GB, clump finding", cpu: { guarantee: 2, limit: 4 }, memory: { guarantee: "8G", limit: "16G" } },
+    {
+      slug: "small",
+      displayName: "Small: 1 CPU, 4 GB",
+      description: "Notebooks, spectra, small cubes",
+      cpu: { guarantee: 0.5, limit: 1 },
+      memory: { guarantee: "2G", limit: "4G" },
+      default: true,
+    },
+    {
+      slug: "medium",
+      displayName: "Medium: 4 CPUs, 16 GB",
+      description: "Cubes of a few GB, clump finding",
+      cpu: { guarantee: 2, limit: 4 },
+      memory: { guarantee: "8G", limit: "16G" },
+    },
     { slug: "large", displayName: "Large: 16 CPUs, 64 GB", description: "Whole survey cubes", cpu: { guarantee: 8, limit: 16 }, memory: { guarantee: "32G", limit: "64G" } },
   ],
   culling: { timeoutSeconds: 3600, everySeconds: 300 },

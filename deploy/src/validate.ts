@@ -31,7 +31,9 @@ export function validateChartValues(overlay: Values, chartDir: string): Values {
   // strict: false, because the chart's schema carries keywords of its docs system ajv does not know.
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   if (!validate(merged)) {
-    const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`);
+    const errors = (validate.errors ?? []).map(
+      (e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`,
+    );
     throw new ValidationError(`values rejected by ${path.join(chartDir, "values.schema.yaml")}: ${errors.join("; ")}`);
   }
   return merged;

@@ -51,7 +51,8 @@ export function packageAssets(dir: string): Asset[] {
     const pkg = spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
     const file = parts.slice(spec.startsWith("@") ? 2 : 1).join("/");
     const at = packageDir(pkg, dir);
-    if (!at || !file) throw new Error(`${own?.name ?? dir}: the asset ${as} is declared as ${JSON.stringify(spec)}, and the package ${pkg} is not installed beside it (run npm ci)`);
+    if (!at || !file)
+      throw new Error(`${own?.name ?? dir}: the asset ${as} is declared as ${JSON.stringify(spec)}, and the package ${pkg} is not installed beside it (run npm ci)`);
     const full = path.join(at, file);
     if (!existsSync(full)) throw new Error(`${own?.name ?? dir}: the asset ${as} is declared as ${JSON.stringify(spec)}, and ${full} does not exist`);
     return { as, path: full, declaredBy: own?.name ?? dir };

@@ -1,7 +1,6 @@
 /** `jovial kernel install …` and `jovial notebook [DIR]`. */
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,8 +34,7 @@ function pythonPrefix(): string {
 export function kernelspecDir(options: KernelspecOptions = {}): string {
   const name = options.name ?? "jovial";
   const location = options.location ?? { user: true };
-  const base =
-    "prefix" in location ? path.join(location.prefix, "share", "jupyter") : "sysPrefix" in location ? path.join(pythonPrefix(), "share", "jupyter") : userDataDir();
+  const base = "prefix" in location ? path.join(location.prefix, "share", "jupyter") : "sysPrefix" in location ? path.join(pythonPrefix(), "share", "jupyter") : userDataDir();
   return path.join(base, "kernels", name);
 }
 
@@ -126,11 +124,13 @@ export async function main(command: string, argv: string[]): Promise<number> {
     console.error("jovial kernel install: choose one of --user, --sys-prefix and --prefix");
     return 2;
   }
-  const env = Object.fromEntries((values.env ?? []).map((kv) => {
-    const at = kv.indexOf("=");
-    if (at <= 0) throw new Error(`--env ${kv}: expected KEY=VALUE`);
-    return [kv.slice(0, at), kv.slice(at + 1)];
-  }));
+  const env = Object.fromEntries(
+    (values.env ?? []).map((kv) => {
+      const at = kv.indexOf("=");
+      if (at <= 0) throw new Error(`--env ${kv}: expected KEY=VALUE`);
+      return [kv.slice(0, at), kv.slice(at + 1)];
+    }),
+  );
   const dir = installKernelspec({
     name: values.name,
     displayName: values["display-name"],

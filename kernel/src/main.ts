@@ -45,7 +45,10 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // The worker loads TypeScript while the sockets bind: kernel_info never waits for it.
   const ready = interpreter.start();
   await wire.bind();
-  wire.listen((msg) => core!.receive(msg), (channel, error) => core!.rejected(channel, error));
+  wire.listen(
+    (msg) => core!.receive(msg),
+    (channel, error) => core!.rejected(channel, error),
+  );
   await ready;
   log("info", `kernel ready (session ${session.id})`);
 }

@@ -153,29 +153,75 @@ Napi::Value recordToJs(Napi::Env env, const RecordInterface& record) {
     const std::string name = record.name(id);
     Napi::Value v;
     switch (record.type(i)) {
-      case TpBool: v = elementToJs(env, record.asBool(id)); break;
-      case TpUChar: v = elementToJs(env, record.asuChar(id)); break;
-      case TpShort: v = elementToJs(env, record.asShort(id)); break;
-      case TpInt: v = elementToJs(env, record.asInt(id)); break;
-      case TpUInt: v = elementToJs(env, record.asuInt(id)); break;
-      case TpInt64: v = elementToJs(env, record.asInt64(id)); break;
-      case TpFloat: v = elementToJs(env, record.asFloat(id)); break;
-      case TpDouble: v = elementToJs(env, record.asDouble(id)); break;
-      case TpComplex: v = elementToJs(env, record.asComplex(id)); break;
-      case TpDComplex: v = elementToJs(env, record.asDComplex(id)); break;
-      case TpString: v = elementToJs(env, record.asString(id)); break;
-      case TpArrayBool: v = arrayToJs(env, record.asArrayBool(id)); break;
-      case TpArrayUChar: v = arrayToJs(env, record.asArrayuChar(id)); break;
-      case TpArrayShort: v = arrayToJs(env, record.asArrayShort(id)); break;
-      case TpArrayInt: v = arrayToJs(env, record.asArrayInt(id)); break;
-      case TpArrayUInt: v = arrayToJs(env, record.asArrayuInt(id)); break;
-      case TpArrayInt64: v = arrayToJs(env, record.asArrayInt64(id)); break;
-      case TpArrayFloat: v = arrayToJs(env, record.asArrayFloat(id)); break;
-      case TpArrayDouble: v = arrayToJs(env, record.asArrayDouble(id)); break;
-      case TpArrayComplex: v = arrayToJs(env, record.asArrayComplex(id)); break;
-      case TpArrayDComplex: v = arrayToJs(env, record.asArrayDComplex(id)); break;
-      case TpArrayString: v = arrayToJs(env, record.asArrayString(id)); break;
-      case TpRecord: v = recordToJs(env, record.asRecord(id)); break;
+      case TpBool:
+        v = elementToJs(env, record.asBool(id));
+        break;
+      case TpUChar:
+        v = elementToJs(env, record.asuChar(id));
+        break;
+      case TpShort:
+        v = elementToJs(env, record.asShort(id));
+        break;
+      case TpInt:
+        v = elementToJs(env, record.asInt(id));
+        break;
+      case TpUInt:
+        v = elementToJs(env, record.asuInt(id));
+        break;
+      case TpInt64:
+        v = elementToJs(env, record.asInt64(id));
+        break;
+      case TpFloat:
+        v = elementToJs(env, record.asFloat(id));
+        break;
+      case TpDouble:
+        v = elementToJs(env, record.asDouble(id));
+        break;
+      case TpComplex:
+        v = elementToJs(env, record.asComplex(id));
+        break;
+      case TpDComplex:
+        v = elementToJs(env, record.asDComplex(id));
+        break;
+      case TpString:
+        v = elementToJs(env, record.asString(id));
+        break;
+      case TpArrayBool:
+        v = arrayToJs(env, record.asArrayBool(id));
+        break;
+      case TpArrayUChar:
+        v = arrayToJs(env, record.asArrayuChar(id));
+        break;
+      case TpArrayShort:
+        v = arrayToJs(env, record.asArrayShort(id));
+        break;
+      case TpArrayInt:
+        v = arrayToJs(env, record.asArrayInt(id));
+        break;
+      case TpArrayUInt:
+        v = arrayToJs(env, record.asArrayuInt(id));
+        break;
+      case TpArrayInt64:
+        v = arrayToJs(env, record.asArrayInt64(id));
+        break;
+      case TpArrayFloat:
+        v = arrayToJs(env, record.asArrayFloat(id));
+        break;
+      case TpArrayDouble:
+        v = arrayToJs(env, record.asArrayDouble(id));
+        break;
+      case TpArrayComplex:
+        v = arrayToJs(env, record.asArrayComplex(id));
+        break;
+      case TpArrayDComplex:
+        v = arrayToJs(env, record.asArrayDComplex(id));
+        break;
+      case TpArrayString:
+        v = arrayToJs(env, record.asArrayString(id));
+        break;
+      case TpRecord:
+        v = recordToJs(env, record.asRecord(id));
+        break;
       case TpTable: {
         const auto* tableRecord = dynamic_cast<const TableRecord*>(&record);
         v = Napi::String::New(env, tableRecord ? "Table: " + tableRecord->tableAttributes(id).name() : std::string("Table"));

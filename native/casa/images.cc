@@ -157,11 +157,16 @@ std::string absoluteKey(const std::string& path) {
 
 const char* dataTypeName(casacore::DataType t) {
   switch (t) {
-    case casacore::TpFloat: return "float";
-    case casacore::TpDouble: return "double";
-    case casacore::TpComplex: return "complex";
-    case casacore::TpDComplex: return "dcomplex";
-    default: return "other";
+    case casacore::TpFloat:
+      return "float";
+    case casacore::TpDouble:
+      return "double";
+    case casacore::TpComplex:
+      return "complex";
+    case casacore::TpDComplex:
+      return "dcomplex";
+    default:
+      return "other";
   }
 }
 
@@ -169,11 +174,16 @@ const char* dataTypeName(casacore::DataType t) {
 template <typename F>
 decltype(auto) visitAny(ImageState& s, F&& f) {
   switch (s.dataType) {
-    case casacore::TpFloat: return f(*s.f);
-    case casacore::TpDouble: return f(*s.d);
-    case casacore::TpComplex: return f(*s.c);
-    case casacore::TpDComplex: return f(*s.dc);
-    default: throw casacore::AipsError("unsupported pixel type");
+    case casacore::TpFloat:
+      return f(*s.f);
+    case casacore::TpDouble:
+      return f(*s.d);
+    case casacore::TpComplex:
+      return f(*s.c);
+    case casacore::TpDComplex:
+      return f(*s.dc);
+    default:
+      throw casacore::AipsError("unsupported pixel type");
   }
 }
 
@@ -181,8 +191,10 @@ decltype(auto) visitAny(ImageState& s, F&& f) {
 template <typename F>
 decltype(auto) visitReal(ImageState& s, F&& f) {
   switch (s.dataType) {
-    case casacore::TpFloat: return f(*s.f);
-    case casacore::TpDouble: return f(*s.d);
+    case casacore::TpFloat:
+      return f(*s.f);
+    case casacore::TpDouble:
+      return f(*s.d);
     default:
       throw casacore::AipsError(std::string("pixels of ") + dataTypeName(s.dataType) + " images cannot be read or written here (float and double only)");
   }
@@ -250,11 +262,20 @@ StatePtr buildState(const std::string& path, const std::string& key, std::mutex*
   s->dataType = lattice->dataType();
   s->lattice = std::move(lattice);
   switch (s->dataType) {
-    case casacore::TpFloat: s->f = dynamic_cast<ImageInterface<Float>*>(s->lattice.get()); break;
-    case casacore::TpDouble: s->d = dynamic_cast<ImageInterface<Double>*>(s->lattice.get()); break;
-    case casacore::TpComplex: s->c = dynamic_cast<ImageInterface<Complex>*>(s->lattice.get()); break;
-    case casacore::TpDComplex: s->dc = dynamic_cast<ImageInterface<DComplex>*>(s->lattice.get()); break;
-    default: break;
+    case casacore::TpFloat:
+      s->f = dynamic_cast<ImageInterface<Float>*>(s->lattice.get());
+      break;
+    case casacore::TpDouble:
+      s->d = dynamic_cast<ImageInterface<Double>*>(s->lattice.get());
+      break;
+    case casacore::TpComplex:
+      s->c = dynamic_cast<ImageInterface<Complex>*>(s->lattice.get());
+      break;
+    case casacore::TpDComplex:
+      s->dc = dynamic_cast<ImageInterface<DComplex>*>(s->lattice.get());
+      break;
+    default:
+      break;
   }
   if (!s->f && !s->d && !s->c && !s->dc) {
     throw casacore::AipsError(std::string("not an image of float, double, complex or dcomplex pixels (") + dataTypeName(s->dataType) + ")");
@@ -281,7 +302,6 @@ auto withContext(Napi::Env env, const std::string& context, F&& body) -> decltyp
     throw Napi::Error(env, err);
   }
 }
-
 
 double numberAt(Napi::Env env, const Napi::Value& v, const std::string& what) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, what + " must be a number");
@@ -711,11 +731,21 @@ Napi::Object coordinatesJs(Napi::Env env, const casacore::CoordinateSystem& cs) 
     Napi::Object o = Napi::Object::New(env);
     const char* type = "linear";
     switch (c.type()) {
-      case casacore::Coordinate::DIRECTION: type = "direction"; break;
-      case casacore::Coordinate::SPECTRAL: type = "spectral"; break;
-      case casacore::Coordinate::STOKES: type = "stokes"; break;
-      case casacore::Coordinate::TABULAR: type = "tabular"; break;
-      default: type = "linear"; break;
+      case casacore::Coordinate::DIRECTION:
+        type = "direction";
+        break;
+      case casacore::Coordinate::SPECTRAL:
+        type = "spectral";
+        break;
+      case casacore::Coordinate::STOKES:
+        type = "stokes";
+        break;
+      case casacore::Coordinate::TABULAR:
+        type = "tabular";
+        break;
+      default:
+        type = "linear";
+        break;
     }
     o.Set("type", type);
     o.Set("pixelAxes", intsJs(env, cs.pixelAxes(i)));

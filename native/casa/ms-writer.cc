@@ -222,15 +222,33 @@ std::vector<double> numbersAt(const Napi::Value& v, const std::string& name) {
       }
     };
     switch (t.TypedArrayType()) {
-      case napi_int8_array: copy(int8_t{}); break;
-      case napi_uint8_array: case napi_uint8_clamped_array: copy(uint8_t{}); break;
-      case napi_int16_array: copy(int16_t{}); break;
-      case napi_uint16_array: copy(uint16_t{}); break;
-      case napi_int32_array: copy(int32_t{}); break;
-      case napi_uint32_array: copy(uint32_t{}); break;
-      case napi_float32_array: copy(float{}); break;
-      case napi_float64_array: copy(double{}); break;
-      default: typeError(name, "must be an array of numbers or a numeric typed array (not BigInt)");
+      case napi_int8_array:
+        copy(int8_t{});
+        break;
+      case napi_uint8_array:
+      case napi_uint8_clamped_array:
+        copy(uint8_t{});
+        break;
+      case napi_int16_array:
+        copy(int16_t{});
+        break;
+      case napi_uint16_array:
+        copy(uint16_t{});
+        break;
+      case napi_int32_array:
+        copy(int32_t{});
+        break;
+      case napi_uint32_array:
+        copy(uint32_t{});
+        break;
+      case napi_float32_array:
+        copy(float{});
+        break;
+      case napi_float64_array:
+        copy(double{});
+        break;
+      default:
+        typeError(name, "must be an array of numbers or a numeric typed array (not BigInt)");
     }
   } else if (v.IsArray()) {
     Napi::Array a = v.As<Napi::Array>();

@@ -114,31 +114,49 @@ using TablePtr = std::shared_ptr<OpenTable>;
 
 std::string typeName(DataType t) {
   switch (t) {
-    case TpBool: return "bool";
-    case TpChar: return "char";
-    case TpUChar: return "uchar";
-    case TpShort: return "short";
-    case TpUShort: return "ushort";
-    case TpInt: return "int";
-    case TpUInt: return "uint";
-    case TpInt64: return "int64";
-    case TpFloat: return "float";
-    case TpDouble: return "double";
-    case TpComplex: return "complex";
-    case TpDComplex: return "dcomplex";
-    case TpString: return "string";
-    case TpRecord: return "record";
-    case TpTable: return "table";
-    default: return "other";
+    case TpBool:
+      return "bool";
+    case TpChar:
+      return "char";
+    case TpUChar:
+      return "uchar";
+    case TpShort:
+      return "short";
+    case TpUShort:
+      return "ushort";
+    case TpInt:
+      return "int";
+    case TpUInt:
+      return "uint";
+    case TpInt64:
+      return "int64";
+    case TpFloat:
+      return "float";
+    case TpDouble:
+      return "double";
+    case TpComplex:
+      return "complex";
+    case TpDComplex:
+      return "dcomplex";
+    case TpString:
+      return "string";
+    case TpRecord:
+      return "record";
+    case TpTable:
+      return "table";
+    default:
+      return "other";
   }
 }
 
-template <typename T> struct Kind;
-#define JOVIAL_KIND(T, NAPI, COMPONENTS)                                     \
-  template <> struct Kind<T> {                                               \
-    static constexpr bool numeric = true;                                   \
-    static constexpr napi_typedarray_type typed = NAPI;                     \
-    static constexpr size_t components = COMPONENTS;                        \
+template <typename T>
+struct Kind;
+#define JOVIAL_KIND(T, NAPI, COMPONENTS)                \
+  template <>                                           \
+  struct Kind<T> {                                      \
+    static constexpr bool numeric = true;               \
+    static constexpr napi_typedarray_type typed = NAPI; \
+    static constexpr size_t components = COMPONENTS;    \
   };
 JOVIAL_KIND(uChar, napi_uint8_array, 1)
 JOVIAL_KIND(Short, napi_int16_array, 1)
@@ -151,28 +169,44 @@ JOVIAL_KIND(Double, napi_float64_array, 1)
 JOVIAL_KIND(Complex, napi_float32_array, 2)
 JOVIAL_KIND(DComplex, napi_float64_array, 2)
 #undef JOVIAL_KIND
-template <> struct Kind<Bool> { static constexpr bool numeric = false; };
-template <> struct Kind<String> { static constexpr bool numeric = false; };
+template <>
+struct Kind<Bool> { static constexpr bool numeric = false; };
+template <>
+struct Kind<String> { static constexpr bool numeric = false; };
 
-template <typename T> constexpr bool isComplex = std::is_same_v<T, Complex> || std::is_same_v<T, DComplex>;
+template <typename T>
+constexpr bool isComplex = std::is_same_v<T, Complex> || std::is_same_v<T, DComplex>;
 
 // Calls f(T{}) for the column value type t.
 template <typename F>
 decltype(auto) dispatchType(DataType t, F&& f) {
   switch (t) {
-    case TpBool: return f(Bool{});
-    case TpUChar: return f(uChar{});
-    case TpShort: return f(Short{});
-    case TpUShort: return f(uShort{});
-    case TpInt: return f(Int{});
-    case TpUInt: return f(uInt{});
-    case TpInt64: return f(Int64{});
-    case TpFloat: return f(Float{});
-    case TpDouble: return f(Double{});
-    case TpComplex: return f(Complex{});
-    case TpDComplex: return f(DComplex{});
-    case TpString: return f(String{});
-    default: throw std::runtime_error("columns of type " + typeName(t) + " are not supported");
+    case TpBool:
+      return f(Bool{});
+    case TpUChar:
+      return f(uChar{});
+    case TpShort:
+      return f(Short{});
+    case TpUShort:
+      return f(uShort{});
+    case TpInt:
+      return f(Int{});
+    case TpUInt:
+      return f(uInt{});
+    case TpInt64:
+      return f(Int64{});
+    case TpFloat:
+      return f(Float{});
+    case TpDouble:
+      return f(Double{});
+    case TpComplex:
+      return f(Complex{});
+    case TpDComplex:
+      return f(DComplex{});
+    case TpString:
+      return f(String{});
+    default:
+      throw std::runtime_error("columns of type " + typeName(t) + " are not supported");
   }
 }
 
@@ -491,15 +525,23 @@ T typedElementTo(const uint8_t* base, napi_typedarray_type type, size_t i) {
     return x;
   };
   switch (type) {
-    case napi_int8_array: return numberTo<T>(load(int8_t{}));
+    case napi_int8_array:
+      return numberTo<T>(load(int8_t{}));
     case napi_uint8_array:
-    case napi_uint8_clamped_array: return numberTo<T>(load(uint8_t{}));
-    case napi_int16_array: return numberTo<T>(load(int16_t{}));
-    case napi_uint16_array: return numberTo<T>(load(uint16_t{}));
-    case napi_int32_array: return numberTo<T>(load(int32_t{}));
-    case napi_uint32_array: return numberTo<T>(load(uint32_t{}));
-    case napi_float32_array: return numberTo<T>(load(float{}));
-    case napi_float64_array: return numberTo<T>(load(double{}));
+    case napi_uint8_clamped_array:
+      return numberTo<T>(load(uint8_t{}));
+    case napi_int16_array:
+      return numberTo<T>(load(int16_t{}));
+    case napi_uint16_array:
+      return numberTo<T>(load(uint16_t{}));
+    case napi_int32_array:
+      return numberTo<T>(load(int32_t{}));
+    case napi_uint32_array:
+      return numberTo<T>(load(uint32_t{}));
+    case napi_float32_array:
+      return numberTo<T>(load(float{}));
+    case napi_float64_array:
+      return numberTo<T>(load(double{}));
     case napi_bigint64_array: {
       int64_t x = load(int64_t{});
       if constexpr (std::is_integral_v<T>) {
@@ -520,7 +562,8 @@ T typedElementTo(const uint8_t* base, napi_typedarray_type type, size_t i) {
         return numberTo<T>(static_cast<double>(x));
       }
     }
-    default: throw InputError("unsupported typed array");
+    default:
+      throw InputError("unsupported typed array");
   }
 }
 
@@ -632,11 +675,11 @@ struct ColumnResult {
   DataType type = TpOther;
   std::vector<int64_t> shape;  // [nrow] or [nrow, ...cell]
   size_t nelements = 0;
-  Buffer buffer;               // numeric values
+  Buffer buffer;  // numeric values
   Array<Bool> bools;
   Array<String> strings;
   std::vector<TableRecord> records;
-  bool variable = false;       // cells of different shapes (or undefined ones): one entry per row
+  bool variable = false;  // cells of different shapes (or undefined ones): one entry per row
   std::vector<std::optional<AnyArray>> cells;
 };
 
@@ -657,8 +700,10 @@ void readDense(ColumnResult& r, const IPosition& casaShape, Read&& read) {
   } else {
     Array<T> array(casaShape);
     if (r.nelements) read(array);
-    if constexpr (std::is_same_v<T, Bool>) r.bools.reference(array);
-    else r.strings.reference(array);
+    if constexpr (std::is_same_v<T, Bool>)
+      r.bools.reference(array);
+    else
+      r.strings.reference(array);
   }
 }
 
@@ -1072,13 +1117,15 @@ Napi::Value OpenTableFn(const Napi::CallbackInfo& info) {
 // A CALC result: one value per row (scalars) or one array per row.
 struct CalcResult {
   bool scalar = true;
-  std::optional<AnyArray> values;     // scalars, one per row
-  std::vector<AnyArray> cells;        // arrays, one per row
+  std::optional<AnyArray> values;  // scalars, one per row
+  std::vector<AnyArray> cells;     // arrays, one per row
 };
 
-template <typename T> Array<T> columnOf(const TableExprNode& node, const RowNumbers& rows);
+template <typename T>
+Array<T> columnOf(const TableExprNode& node, const RowNumbers& rows);
 #define JOVIAL_COLUMN_OF(T, NAME) \
-  template <> Array<T> columnOf<T>(const TableExprNode& node, const RowNumbers& rows) { return node.getColumn##NAME(rows); }
+  template <>                     \
+  Array<T> columnOf<T>(const TableExprNode& node, const RowNumbers& rows) { return node.getColumn##NAME(rows); }
 JOVIAL_COLUMN_OF(Bool, Bool)
 JOVIAL_COLUMN_OF(uChar, uChar)
 JOVIAL_COLUMN_OF(Short, Short)
@@ -1108,12 +1155,38 @@ CalcResult evaluate(const TableExprNode& node) {
   r.scalar = false;
   for (rownr_t i = 0; i < n; i++) {
     switch (node.dataType()) {
-      case TpBool: { MArray<Bool> a; node.get(TableExprId(i), a); r.cells.emplace_back(a.array()); break; }
-      case TpInt64: { MArray<Int64> a; node.get(TableExprId(i), a); r.cells.emplace_back(a.array()); break; }
-      case TpDouble: { MArray<Double> a; node.get(TableExprId(i), a); r.cells.emplace_back(a.array()); break; }
-      case TpDComplex: { MArray<DComplex> a; node.get(TableExprId(i), a); r.cells.emplace_back(a.array()); break; }
-      case TpString: { MArray<String> a; node.get(TableExprId(i), a); r.cells.emplace_back(a.array()); break; }
-      default: throw std::runtime_error("CALC results of type " + typeName(node.dataType()) + " are not supported");
+      case TpBool: {
+        MArray<Bool> a;
+        node.get(TableExprId(i), a);
+        r.cells.emplace_back(a.array());
+        break;
+      }
+      case TpInt64: {
+        MArray<Int64> a;
+        node.get(TableExprId(i), a);
+        r.cells.emplace_back(a.array());
+        break;
+      }
+      case TpDouble: {
+        MArray<Double> a;
+        node.get(TableExprId(i), a);
+        r.cells.emplace_back(a.array());
+        break;
+      }
+      case TpDComplex: {
+        MArray<DComplex> a;
+        node.get(TableExprId(i), a);
+        r.cells.emplace_back(a.array());
+        break;
+      }
+      case TpString: {
+        MArray<String> a;
+        node.get(TableExprId(i), a);
+        r.cells.emplace_back(a.array());
+        break;
+      }
+      default:
+        throw std::runtime_error("CALC results of type " + typeName(node.dataType()) + " are not supported");
     }
   }
   return r;
@@ -1122,8 +1195,10 @@ CalcResult evaluate(const TableExprNode& node) {
 // CALC scalars: plain values (TaQL integers are int64: given as numbers here), complex as { re, im }.
 template <typename T>
 Napi::Value calcScalar(Napi::Env env, const T& v) {
-  if constexpr (std::is_same_v<T, Int64>) return Napi::Number::New(env, static_cast<double>(v));
-  else return scalarToJs(env, v);
+  if constexpr (std::is_same_v<T, Int64>)
+    return Napi::Number::New(env, static_cast<double>(v));
+  else
+    return scalarToJs(env, v);
 }
 
 Napi::Value calcToJs(Napi::Env env, const CalcResult& r) {

@@ -23,11 +23,16 @@ struct PixelType {
 };
 
 const PixelType kTypes[] = {
-    {"uint8", TBYTE, napi_uint8_array, 1},        {"int8", TSBYTE, napi_int8_array, 1},
-    {"int16", TSHORT, napi_int16_array, 2},       {"uint16", TUSHORT, napi_uint16_array, 2},
-    {"int32", TINT, napi_int32_array, 4},         {"uint32", TUINT, napi_uint32_array, 4},
-    {"int64", TLONGLONG, napi_bigint64_array, 8}, {"uint64", TULONGLONG, napi_biguint64_array, 8},
-    {"float32", TFLOAT, napi_float32_array, 4},   {"float64", TDOUBLE, napi_float64_array, 8},
+    {"uint8", TBYTE, napi_uint8_array, 1},
+    {"int8", TSBYTE, napi_int8_array, 1},
+    {"int16", TSHORT, napi_int16_array, 2},
+    {"uint16", TUSHORT, napi_uint16_array, 2},
+    {"int32", TINT, napi_int32_array, 4},
+    {"uint32", TUINT, napi_uint32_array, 4},
+    {"int64", TLONGLONG, napi_bigint64_array, 8},
+    {"uint64", TULONGLONG, napi_biguint64_array, 8},
+    {"float32", TFLOAT, napi_float32_array, 4},
+    {"float64", TDOUBLE, napi_float64_array, 8},
 };
 
 const PixelType* TypeNamed(const std::string& name) {
@@ -92,7 +97,8 @@ class ReadImageWorker : public Napi::AsyncWorker {
     // Undefined pixels (BLANK, ZBLANK, NaN in quantised data) become NaN in floating-point output.
     double nan = std::numeric_limits<double>::quiet_NaN();
     float nanf = std::numeric_limits<float>::quiet_NaN();
-    void* nulval = type_->datatype == TDOUBLE ? static_cast<void*>(&nan) : type_->datatype == TFLOAT ? static_cast<void*>(&nanf) : nullptr;
+    void* nulval = type_->datatype == TDOUBLE ? static_cast<void*>(&nan) : type_->datatype == TFLOAT ? static_cast<void*>(&nanf)
+                                                                                                     : nullptr;
     if (fits_read_subset(file, type_->datatype, first_.data(), last_.data(), inc.data(), nulval, data_, &anynull, &status)) {
       return Close(file, status, "reading the pixels");
     }

@@ -154,21 +154,23 @@ void nearLabels(const Grid& g, const std::int32_t* in, std::uint8_t* near, std::
     const std::size_t len = g.stride[axis];
     const long count = g.dims[axis];
     const std::size_t blocks = g.size / (len * static_cast<std::size_t>(count));
-    parallelFor(blocks * static_cast<std::size_t>(count), [&](std::size_t begin, std::size_t end) {
-      for (std::size_t r = begin; r < end; ++r) {
-        const long c = static_cast<long>(r % static_cast<std::size_t>(count));
-        const std::uint8_t* mid = cur + r * len;
-        const std::uint8_t* lo = c > 0 ? mid - len : nullptr;
-        const std::uint8_t* hi = c + 1 < count ? mid + len : nullptr;
-        std::uint8_t* dst = other + r * len;
-        if (lo && hi)
-          orBytes(dst, mid, lo, hi, len);
-        else if (lo || hi)
-          orBytes(dst, mid, lo ? lo : hi, nullptr, len);
-        else
-          std::memcpy(dst, mid, len);
-      }
-    }, 64);
+    parallelFor(
+        blocks * static_cast<std::size_t>(count), [&](std::size_t begin, std::size_t end) {
+          for (std::size_t r = begin; r < end; ++r) {
+            const long c = static_cast<long>(r % static_cast<std::size_t>(count));
+            const std::uint8_t* mid = cur + r * len;
+            const std::uint8_t* lo = c > 0 ? mid - len : nullptr;
+            const std::uint8_t* hi = c + 1 < count ? mid + len : nullptr;
+            std::uint8_t* dst = other + r * len;
+            if (lo && hi)
+              orBytes(dst, mid, lo, hi, len);
+            else if (lo || hi)
+              orBytes(dst, mid, lo ? lo : hi, nullptr, len);
+            else
+              std::memcpy(dst, mid, len);
+          }
+        },
+        64);
     std::swap(cur, other);
   }
 }

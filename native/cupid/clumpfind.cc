@@ -31,8 +31,8 @@ struct Label {
   long lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0};
   double vpeak = -std::numeric_limits<double>::max();
   long peak[3] = {0, 0, 0};
-  bool edge = false;           // never cleared, even when the edge pixel moves on
-  std::vector<int> nebs;       // IDL mode: nearest older labels of its pixels
+  bool edge = false;      // never cleared, even when the edge pixel moves on
+  std::vector<int> nebs;  // IDL mode: nearest older labels of its pixels
   // Only while its level is processed: its pixels, each with the older label
   // it would move to (-1: none) as seen when it was scanned.
   std::vector<std::pair<std::size_t, int>> pixels;
@@ -83,10 +83,10 @@ class ClumpFinder {
 
  private:
   struct Nebs {
-    int n1 = 0;              // labels of this level around the pixel
-    int il1 = INT_MAX;       // the lowest of them
+    int n1 = 0;         // labels of this level around the pixel
+    int il1 = INT_MAX;  // the lowest of them
     int i1[27];
-    int il2 = -1;            // the older label with the nearest peak (first on ties)
+    int il2 = -1;  // the older label with the nearest peak (first on ties)
   };
 
   bool isEdge(long x, long y, long z) const {

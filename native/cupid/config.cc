@@ -94,7 +94,8 @@ double Config::rmsValue(const std::string& name, double fallback, double rms) {
   if (const std::string* text = find(key)) {
     std::string t = upper(trim(*text));
     std::string compact;
-    for (char c : t) if (c != ' ' && c != '\t') compact += c;
+    for (char c : t)
+      if (c != ' ' && c != '\t') compact += c;
     if (compact == "RMS") {
       v = rms;
     } else if (compact.size() > 4 && compact.compare(compact.size() - 4, 4, "*RMS") == 0) {

@@ -31,10 +31,10 @@ struct Cancelled : std::runtime_error {
 };
 
 struct Array {
-  int ndim = 0;                  // 1, 2 or 3 significant axes
+  int ndim = 0;  // 1, 2 or 3 significant axes
   std::size_t dims[3] = {1, 1, 1};
-  std::vector<double> data;      // dims[0]*dims[1]*dims[2] values, NaN = bad
-  bool isFloat32 = true;         // input type: the RMS estimator (§1.4) forms its Laplacian in it
+  std::vector<double> data;  // dims[0]*dims[1]*dims[2] values, NaN = bad
+  bool isFloat32 = true;     // input type: the RMS estimator (§1.4) forms its Laplacian in it
   std::size_t size() const { return dims[0] * dims[1] * dims[2]; }
 };
 
@@ -42,8 +42,12 @@ struct Array {
 struct Control {
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(double fraction, const char* stage)> progress;
-  void check() const { if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled(); }
-  void report(double f, const char* stage) const { if (progress) progress(f, stage); }
+  void check() const {
+    if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+  }
+  void report(double f, const char* stage) const {
+    if (progress) progress(f, stage);
+  }
 };
 
 // Configuration as FINDCLUMPS takes it (§1.3): "Algorithm.Name=value" or
@@ -53,9 +57,9 @@ struct Control {
 class Config {
  public:
   Config(std::string algorithm, const std::map<std::string, std::string>& supplied);
-  double number(const std::string& name, double fallback);           // plain number
+  double number(const std::string& name, double fallback);                // plain number
   double rmsValue(const std::string& name, double fallback, double rms);  // number, RMS or x*RMS
-  long integer(const std::string& name, long fallback);               // non-integers are an error
+  long integer(const std::string& name, long fallback);                   // non-integers are an error
   bool has(const std::string& name) const;
   void setResolved(const std::string& name, const std::string& value);
   // Names supplied but never read by the algorithm: unknown keys are an error.
@@ -109,10 +113,10 @@ AlgorithmOutput gaussClumps(const Array& a, double rms, const Beam& beam, Config
 
 // §1.7: one catalogue row, in CUPID's column order.
 struct CatalogueRow {
-  int index = 0;               // mask value, 0 if rejected
-  int cell = 0;                // 1-based position in the algorithm's list (the reference CSVs' "cell")
+  int index = 0;  // mask value, 0 if rejected
+  int cell = 0;   // 1-based position in the algorithm's list (the reference CSVs' "cell")
   bool accepted = false;
-  std::string rejectReason;    // "", "bad_pixels", "smaller_than_beam_spatial", "smaller_than_beam_spectral"
+  std::string rejectReason;  // "", "bad_pixels", "smaller_than_beam_spatial", "smaller_than_beam_spectral"
   double peak[3], cen[3], size[3];
   double sum = 0, peakValue = 0, volume = 0;
   double sizeNoDeconv[3];
@@ -129,19 +133,19 @@ std::vector<std::string> catalogueColumns(int ndim, const std::vector<CatalogueR
 double catalogueValue(const CatalogueRow& row, int ndim, const std::string& column);
 
 struct FindClumpsOptions {
-  std::string method;          // "fellwalker", "clumpfind", "reinhold", "gaussclumps"
+  std::string method;  // "fellwalker", "clumpfind", "reinhold", "gaussclumps"
   std::map<std::string, std::string> config;
-  double rms = 0;              // <= 0: estimate it (§1.4)
+  double rms = 0;  // <= 0: estimate it (§1.4)
   bool deconv = true;
-  int backoff = -1;            // -1: CUPID's default (§1.7)
-  int velax = -1;              // zero-based velocity axis of 3-D data (-1: axis 3)
+  int backoff = -1;  // -1: CUPID's default (§1.7)
+  int velax = -1;    // zero-based velocity axis of 3-D data (-1: axis 3)
 };
 
 struct FindClumpsResult {
-  int ndim = 0;                     // significant axes (length-1 axes dropped, §1.1): the catalogue's n
-  std::vector<std::int32_t> mask;   // 0 = background; GaussClumps: see `model`
-  std::vector<float> model;         // GaussClumps: sum of accepted models
-  std::vector<CatalogueRow> rows;   // every clump the algorithm returned, CUPID's order
+  int ndim = 0;                    // significant axes (length-1 axes dropped, §1.1): the catalogue's n
+  std::vector<std::int32_t> mask;  // 0 = background; GaussClumps: see `model`
+  std::vector<float> model;        // GaussClumps: sum of accepted models
+  std::vector<CatalogueRow> rows;  // every clump the algorithm returned, CUPID's order
   std::map<std::string, std::string> resolved;
   double rms = 0;
   double beamcorr[3] = {0, 0, 0};

@@ -234,7 +234,6 @@ class Objective {
     }
   }
 
-
  public:
   // Beam-convolved model (background included) at GRID position x, with
   // the centre given as offsets from `ref`.
@@ -412,15 +411,65 @@ class Sumsl {
 
  private:
   // iv subscripts
-  enum { TOOBIG = 2, MODEL = 5, NFCALL = 6, NFGCAL = 7, RADINC = 8, RESTOR = 9, STAGE = 10, STGLIM = 11,
-         SWITCH = 12, XIRC = 13, MXFCAL = 17, MXITER = 18, INITH = 25, IRC = 29, NGCALL = 30, NITER = 31,
-         MLSTGD = 32, KAGQT = 33, MODE = 35, CNVCOD = 55 };
+  enum { TOOBIG = 2,
+         MODEL = 5,
+         NFCALL = 6,
+         NFGCAL = 7,
+         RADINC = 8,
+         RESTOR = 9,
+         STAGE = 10,
+         STGLIM = 11,
+         SWITCH = 12,
+         XIRC = 13,
+         MXFCAL = 17,
+         MXITER = 18,
+         INITH = 25,
+         IRC = 29,
+         NGCALL = 30,
+         NITER = 31,
+         MLSTGD = 32,
+         KAGQT = 33,
+         MODE = 35,
+         CNVCOD = 55 };
   // v subscripts
-  enum { DGNORM = 1, DSTNRM = 2, DST0 = 3, GTSTEP = 4, STPPAR = 5, NREDUC = 6, PREDUC = 7, RADIUS = 8,
-         RAD0 = 9, F = 10, FDIF = 11, FLSTGD = 12, F0 = 13, GTSLST = 14, PLSTGD = 15, RADFAC = 16,
-         RELDX = 17, DSTSAV = 18, DECFAC = 22, INCFAC = 23, RDFCMN = 24, RDFCMX = 25, TUNER1 = 26,
-         TUNER2 = 27, TUNER3 = 28, TUNER4 = 29, TUNER5 = 30, AFCTOL = 31, RFCTOL = 32, XCTOL = 33,
-         XFTOL = 34, LMAX0 = 35, LMAXS = 36, SCTOL = 37, DINIT = 38, BIAS = 43, GTHG = 44, GRDFAC = 45,
+  enum { DGNORM = 1,
+         DSTNRM = 2,
+         DST0 = 3,
+         GTSTEP = 4,
+         STPPAR = 5,
+         NREDUC = 6,
+         PREDUC = 7,
+         RADIUS = 8,
+         RAD0 = 9,
+         F = 10,
+         FDIF = 11,
+         FLSTGD = 12,
+         F0 = 13,
+         GTSLST = 14,
+         PLSTGD = 15,
+         RADFAC = 16,
+         RELDX = 17,
+         DSTSAV = 18,
+         DECFAC = 22,
+         INCFAC = 23,
+         RDFCMN = 24,
+         RDFCMX = 25,
+         TUNER1 = 26,
+         TUNER2 = 27,
+         TUNER3 = 28,
+         TUNER4 = 29,
+         TUNER5 = 30,
+         AFCTOL = 31,
+         RFCTOL = 32,
+         XCTOL = 33,
+         XFTOL = 34,
+         LMAX0 = 35,
+         LMAXS = 36,
+         SCTOL = 37,
+         DINIT = 38,
+         BIAS = 43,
+         GTHG = 44,
+         GRDFAC = 45,
          NWTFAC = 46 };
 
   void defaults() {
@@ -660,14 +709,28 @@ class Sumsl {
     int i = iv_[IRC];
     double emax = 0, emaxs = 0, gts, xmax;
     switch (i) {
-      case 1: goto L20;
-      case 2: goto L30;
-      case 3: case 4: goto L10;
-      case 5: goto L40;
-      case 6: goto L280;
-      case 7: case 8: case 9: case 10: case 11: goto L220;
-      case 12: goto L170;
-      default: iv_[IRC] = 13; return;
+      case 1:
+        goto L20;
+      case 2:
+        goto L30;
+      case 3:
+      case 4:
+        goto L10;
+      case 5:
+        goto L40;
+      case 6:
+        goto L280;
+      case 7:
+      case 8:
+      case 9:
+      case 10:
+      case 11:
+        goto L220;
+      case 12:
+        goto L170;
+      default:
+        iv_[IRC] = 13;
+        return;
     }
   L10:
     iv_[STAGE] = 1;
@@ -690,11 +753,17 @@ class Sumsl {
     iv_[STAGE] = -iv_[STAGE];
     i = iv_[XIRC];
     switch (i) {
-      case 1: goto L20;
-      case 2: goto L30;
-      case 3: case 4: goto L110;
-      case 5: goto L70;
-      default: break;
+      case 1:
+        goto L20;
+      case 2:
+        goto L30;
+      case 3:
+      case 4:
+        goto L110;
+      case 5:
+        goto L70;
+      default:
+        break;
     }
   L50:
     if (iv_[TOOBIG] == 0) goto L70;
@@ -935,13 +1004,28 @@ class Sumsl {
     }
     k = iv_[IRC];
     switch (k) {
-      case 1: case 5: goto L200;
-      case 2: case 3: case 4: goto L230;
-      case 6: goto L210;
-      case 7: case 8: case 9: case 10: case 11: case 12: goto L220;
-      case 13: return 64;
-      case 14: goto L250;
-      default: return 64;
+      case 1:
+      case 5:
+        goto L200;
+      case 2:
+      case 3:
+      case 4:
+        goto L230;
+      case 6:
+        goto L210;
+      case 7:
+      case 8:
+      case 9:
+      case 10:
+      case 11:
+      case 12:
+        goto L220;
+      case 13:
+        return 64;
+      case 14:
+        goto L250;
+      default:
+        return 64;
     }
   L200:
     v_[RADIUS] = v_[RADFAC] * v_[DSTNRM];
@@ -1102,9 +1186,12 @@ void setInit(const std::vector<double>& res, int ndim, const long dims[3], std::
   }
   double fbeam = ndim == 1 ? s.veloStart : s.fwhmStart;
   double fbeamUsed;
-  if (!std::isnan(fbeam)) fbeamUsed = fbeam;
-  else if (beamfwhm > 0) fbeamUsed = fwhmObs[0] / beamfwhm;
-  else fbeamUsed = fwhmObs[0];
+  if (!std::isnan(fbeam))
+    fbeamUsed = fbeam;
+  else if (beamfwhm > 0)
+    fbeamUsed = fwhmObs[0] / beamfwhm;
+  else
+    fbeamUsed = fwhmObs[0];
   if (fbeamUsed < 1.2) fbeamUsed = 1.2;
   fwhmObs[0] = fbeamUsed * beamfwhm;
   par[3] = beamfwhm > 0 ? std::sqrt(fbeamUsed * fbeamUsed - 1.0) * beamfwhm : fwhmObs[0];
@@ -1117,9 +1204,12 @@ void setInit(const std::vector<double>& res, int ndim, const long dims[3], std::
     fwhmObs[2] = profileWidth(res, dims, imax, axMax, s.dax[2], rms, s.velRes, off);
     obj.xmax[2] = axMax[s.dax[2]];
     double fvel;
-    if (!std::isnan(s.veloStart)) fvel = s.veloStart;
-    else if (s.velRes > 0) fvel = fwhmObs[2] / s.velRes;
-    else fvel = fwhmObs[2];
+    if (!std::isnan(s.veloStart))
+      fvel = s.veloStart;
+    else if (s.velRes > 0)
+      fvel = fwhmObs[2] / s.velRes;
+    else
+      fvel = fwhmObs[2];
     if (fvel < 1.1) fvel = 1.1;
     fwhmObs[2] = fvel * s.velRes;
     par[8] = s.velRes > 0 ? std::sqrt(fvel * fvel - 1.0) * s.velRes : fwhmObs[2];
@@ -1345,8 +1435,10 @@ Update updateArrays(std::vector<double>& res, const Array& a, const long dims[3]
           extend[iax][iedge] = false;
           if (iedge ? lbox[iax] > limLo[iax] : ubox[iax] < limHi[iax]) {
             more = true;
-            if (iedge) --lbox[iax];
-            else ++ubox[iax];
+            if (iedge)
+              --lbox[iax];
+            else
+              ++ubox[iax];
           } else {
             // Evaluating it again would count its pixels twice.
             frozen[iax][iedge] = true;
@@ -1358,8 +1450,10 @@ Update updateArrays(std::vector<double>& res, const Array& a, const long dims[3]
           lface[k] = lbox[k];
           uface[k] = ubox[k];
         }
-        if (iedge) uface[iax] = lface[iax];
-        else lface[iax] = uface[iax];
+        if (iedge)
+          uface[iax] = lface[iax];
+        else
+          lface[iax] = uface[iax];
         if (lface[iax] > uface[iax]) continue;
         bool empty = false;
         for (int k = 0; k < ndim; ++k)
@@ -1496,8 +1590,15 @@ AlgorithmOutput gaussClumps(const Array& a, double rms, const Beam& beam, Config
   s.ndim = ndim;
   if (ndim == 3) {
     int velax = beam.velax >= 0 && beam.velax < 3 ? beam.velax : 2;
-    if (velax == 0) { s.dax[0] = 1; s.dax[1] = 2; s.dax[2] = 0; }
-    else if (velax == 1) { s.dax[0] = 0; s.dax[1] = 2; s.dax[2] = 1; }
+    if (velax == 0) {
+      s.dax[0] = 1;
+      s.dax[1] = 2;
+      s.dax[2] = 0;
+    } else if (velax == 1) {
+      s.dax[0] = 0;
+      s.dax[1] = 2;
+      s.dax[2] = 1;
+    }
     for (int k = 0; k < 3; ++k) s.fax[s.dax[k]] = k;
     s.beamFwhm = beam.fwhm[s.dax[0]];
     s.velRes = beam.fwhm[s.dax[2]];

@@ -39,7 +39,7 @@ struct Grid {
   }
   std::size_t index(long x, long y, long z) const {
     return static_cast<std::size_t>(x) + static_cast<std::size_t>(dims[0]) *
-           (static_cast<std::size_t>(y) + static_cast<std::size_t>(dims[1]) * static_cast<std::size_t>(z));
+                                             (static_cast<std::size_t>(y) + static_cast<std::size_t>(dims[1]) * static_cast<std::size_t>(z));
   }
 };
 

@@ -37,8 +37,7 @@ struct Geometry {
 class LineScanner {
  public:
   LineScanner(int minlen, double thresh, double noise, double rms, double flatslope)
-      : minlen_(minlen), thresh_(thresh), noise_(noise), rms_(rms), flatslope_(flatslope),
-        deltav_(kGradStep * flatslope) {}
+      : minlen_(minlen), thresh_(thresh), noise_(noise), rms_(rms), flatslope_(flatslope), deltav_(kGradStep * flatslope) {}
 
   void scan(long n, const double* val, const std::size_t* pos, std::vector<char>& used, int* mask) const {
     std::fill(used.begin(), used.begin() + n, 0);
@@ -61,19 +60,29 @@ class LineScanner {
       long minpos = maxpos;
       long i = maxpos + 1;
       for (; i < n; ++i) {
-        if (used[i]) { upOk = true; break; }
+        if (used[i]) {
+          upOk = true;
+          break;
+        }
         double v = val[i];
         if (std::isnan(v)) continue;
-        if (v < noise_ && vlast < noise_) { upOk = true; break; }
+        if (v < noise_ && vlast < noise_) {
+          upOk = true;
+          break;
+        }
         if (v < minval) {
           hslok = hslok || (minval + deltav_ - v) / static_cast<double>(i - minpos) > flatslope_;
           minval = v - deltav_;
           minpos = i;
           vlim = v + 2 * rms_;
         } else if (v > vlim) {
-          i = minpos + 1; upOk = true; break;
+          i = minpos + 1;
+          upOk = true;
+          break;
         } else if (i - minpos > kGradStep && hslok) {
-          i = minpos + 1; upOk = true; break;
+          i = minpos + 1;
+          upOk = true;
+          break;
         }
         vlast = v;
       }
@@ -89,19 +98,29 @@ class LineScanner {
       minpos = maxpos;
       i = maxpos - 1;
       for (; i >= 0; --i) {
-        if (used[i]) { loOk = true; break; }
+        if (used[i]) {
+          loOk = true;
+          break;
+        }
         double v = val[i];
         if (std::isnan(v)) continue;
-        if (v < noise_ && vlast < noise_) { loOk = true; break; }
+        if (v < noise_ && vlast < noise_) {
+          loOk = true;
+          break;
+        }
         if (v < minval) {
           lslok = lslok || (minval + deltav_ - v) / static_cast<double>(minpos - i) > flatslope_;
           minval = v - deltav_;
           minpos = i;
           vlim = v + 2 * rms_;
         } else if (v > vlim) {
-          i = minpos - 1; loOk = true; break;
+          i = minpos - 1;
+          loOk = true;
+          break;
         } else if (minpos - i > kGradStep && lslok) {
-          i = minpos - 1; loOk = true; break;
+          i = minpos - 1;
+          loOk = true;
+          break;
         }
         vlast = v;
       }
@@ -135,11 +154,17 @@ void scanFace(const Array& a, const Geometry& g, int axis, bool lower, const int
   long x1[3], x2[3];
   int inc;
   if (lower) {
-    for (int k = 0; k < 3; ++k) { x1[k] = 1; x2[k] = g.dims[k] + 1; }
+    for (int k = 0; k < 3; ++k) {
+      x1[k] = 1;
+      x2[k] = g.dims[k] + 1;
+    }
     x2[axis] = 2;
     inc = 1;
   } else {
-    for (int k = 0; k < 3; ++k) { x1[k] = g.dims[k]; x2[k] = 0; }
+    for (int k = 0; k < 3; ++k) {
+      x1[k] = g.dims[k];
+      x2[k] = 0;
+    }
     x2[axis] = g.dims[axis] - 1;
     inc = -1;
   }
@@ -181,7 +206,10 @@ void dilateErode(const Geometry& g, const std::vector<int>& in, std::vector<int>
   out.resize(g.nel);
   for (std::size_t iv = 0; iv < g.nel; ++iv) {
     if ((iv & 0xffff) == 0) control.check();
-    if (in[iv] >= magic) { out[iv] = magic; continue; }
+    if (in[iv] >= magic) {
+      out[iv] = magic;
+      continue;
+    }
     long ox, oy, oz;
     gridOf(g, iv, ox, oy, oz);
     long zlo = std::max(oz - 1, 1L), zhi = std::min(oz + 1, g.dims[2]);
@@ -222,7 +250,11 @@ void majorityFilter(const Geometry& g, const std::vector<int>& in, std::vector<i
           int v = in[row + x - 1];
           int ip = 0;
           while (ip < np && party[ip] != v) ++ip;
-          if (ip == np) { party[np] = v; votes[np] = 0; ++np; }
+          if (ip == np) {
+            party[np] = v;
+            votes[np] = 0;
+            ++np;
+          }
           ++votes[ip];
         }
       }
@@ -255,8 +287,10 @@ class Filler {
           // terms; copied because the reference masks depend on it.
           long dn = p[0] - peakX[id], dd = p[0] - peakX[old];
           long dnew = 3 * dn * dn, dold = 3 * dd * dd;
-          if (dnew < dold) out_[ii] = id;
-          else break;
+          if (dnew < dold)
+            out_[ii] = id;
+          else
+            break;
         }
         if (depth < 3) line(p, static_cast<std::size_t>(ii), next, id, depth + 1);
         p[axis] += dir;

@@ -23,25 +23,27 @@ double laplacianRms(const Array& a) {
   std::unique_ptr<T[]> w(new T[n]);
   double range[2][2] = {{INFINITY, -INFINITY}, {INFINITY, -INFINITY}};
   const std::size_t nrow = n / rowlen;
-  detail::parallelFor(nrow, [&](std::size_t r0, std::size_t r1) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (std::size_t r = r0; r < r1; ++r) {
-      const double* p = a.data.data() + r * rowlen;
-      T* q = w.get() + r * rowlen;
-      for (std::size_t i = 0; i < rowlen; ++i) {
-        const double v = p[i];
-        if (v < lo) lo = v;  // false for NaN
-        if (v > hi) hi = v;
-        q[i] = bad;
-        if (i == 0 || i + 1 == rowlen) continue;
-        const T left = static_cast<T>(p[i - 1]), mid = static_cast<T>(v), right = static_cast<T>(p[i + 1]);
-        if (!std::isnan(left) && !std::isnan(mid) && !std::isnan(right)) q[i] = -left + T(2) * mid - right;
-      }
-    }
-    double* out = range[r0 == 0 ? 0 : 1];  // parallelFor splits in two halves
-    out[0] = lo;
-    out[1] = hi;
-  }, 256);
+  detail::parallelFor(
+      nrow, [&](std::size_t r0, std::size_t r1) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (std::size_t r = r0; r < r1; ++r) {
+          const double* p = a.data.data() + r * rowlen;
+          T* q = w.get() + r * rowlen;
+          for (std::size_t i = 0; i < rowlen; ++i) {
+            const double v = p[i];
+            if (v < lo) lo = v;  // false for NaN
+            if (v > hi) hi = v;
+            q[i] = bad;
+            if (i == 0 || i + 1 == rowlen) continue;
+            const T left = static_cast<T>(p[i - 1]), mid = static_cast<T>(v), right = static_cast<T>(p[i + 1]);
+            if (!std::isnan(left) && !std::isnan(mid) && !std::isnan(right)) q[i] = -left + T(2) * mid - right;
+          }
+        }
+        double* out = range[r0 == 0 ? 0 : 1];  // parallelFor splits in two halves
+        out[0] = lo;
+        out[1] = hi;
+      },
+      256);
   const double minv = std::min(range[0][0], range[1][0]);
   const double maxv = std::max(range[0][1], range[1][1]);
 
@@ -55,8 +57,9 @@ double laplacianRms(const Array& a) {
       ++count;
     }
   if (count < 2)
-    throw Error("cannot estimate the RMS noise: too few good pixels with good neighbours along axis 1 "
-                "(supply RMS explicitly)");
+    throw Error(
+        "cannot estimate the RMS noise: too few good pixels with good neighbours along axis 1 "
+        "(supply RMS explicitly)");
   if (!(maxv > minv)) throw Error("cannot estimate the RMS noise: all good pixel values are equal");
   double rms = std::sqrt(sum / static_cast<double>(count));
 

@@ -24,7 +24,10 @@ namespace {
 struct Wcs {
   wcsprm prm;
   std::mutex lock;
-  Wcs() { std::memset(&prm, 0, sizeof prm); prm.flag = -1; }
+  Wcs() {
+    std::memset(&prm, 0, sizeof prm);
+    prm.flag = -1;
+  }
   ~Wcs() { wcsfree(&prm); }
 };
 
@@ -54,7 +57,8 @@ Napi::Float64Array Doubles(Napi::Env env, const double* values, size_t n) {
 }
 
 // The direction of a conversion: pixel (0-based) to world, or world to pixel (0-based).
-enum class Direction { kPixelToWorld, kWorldToPixel };
+enum class Direction { kPixelToWorld,
+                       kWorldToPixel };
 
 struct Conversion {
   std::vector<double> out;

@@ -56,16 +56,33 @@ function bigintSafe(value: unknown): unknown {
 
 async function info(list: HDUList, json: boolean): Promise<string> {
   if (!json) return list.info();
-  return JSON.stringify({
-    file: list.path,
-    hdus: list.hdus.map((h) => ({ index: h.index, name: h.name, ver: h.ver, kind: h.kind, cards: h.header.cards.length, shape: h.isImage ? h.shape : undefined, dtype: h.dtype, rows: h.isImage ? undefined : h.rows })),
-    warnings: list.warnings,
-  }, null, 2);
+  return JSON.stringify(
+    {
+      file: list.path,
+      hdus: list.hdus.map((h) => ({
+        index: h.index,
+        name: h.name,
+        ver: h.ver,
+        kind: h.kind,
+        cards: h.header.cards.length,
+        shape: h.isImage ? h.shape : undefined,
+        dtype: h.dtype,
+        rows: h.isImage ? undefined : h.rows,
+      })),
+      warnings: list.warnings,
+    },
+    null,
+    2,
+  );
 }
 
 function header(hdu: HDU, json: boolean): string {
   if (!json) return hdu.header.cards.map((c) => c.image).join("\n");
-  return JSON.stringify(bigintSafe(hdu.header.cards.map((c) => ({ keyword: c.keyword, value: c.value, comment: c.comment, ...(c.unparsable ? { unparsable: c.unparsable } : {}) }))), null, 2);
+  return JSON.stringify(
+    bigintSafe(hdu.header.cards.map((c) => ({ keyword: c.keyword, value: c.value, comment: c.comment, ...(c.unparsable ? { unparsable: c.unparsable } : {}) }))),
+    null,
+    2,
+  );
 }
 
 function wcs(hdu: HDU, pixelText: string | true | undefined, json: boolean): string {
@@ -86,7 +103,10 @@ async function stats(hdu: HDU, json: boolean): Promise<string> {
   const { data } = await hdu.data();
   // count is every value, as astropy's size; the statistics are of the values that are not NaN.
   const count = data.length;
-  let nan = 0, sum = 0, min = Infinity, max = -Infinity;
+  let nan = 0,
+    sum = 0,
+    min = Infinity,
+    max = -Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = Number(data[i]);
     if (Number.isNaN(v)) {
@@ -99,7 +119,9 @@ async function stats(hdu: HDU, json: boolean): Promise<string> {
   }
   const result = { hdu: hdu.index, shape: hdu.shape, dtype: hdu.dtype, count, nan, min: count > nan ? min : null, max: count > nan ? max : null, sum };
   if (json) return JSON.stringify(result, null, 2);
-  return Object.entries(result).map(([k, v]) => `${k.padEnd(6)} ${Array.isArray(v) ? v.join(" × ") : v}`).join("\n");
+  return Object.entries(result)
+    .map(([k, v]) => `${k.padEnd(6)} ${Array.isArray(v) ? v.join(" × ") : v}`)
+    .join("\n");
 }
 
 export async function main(command: string, args: string[]): Promise<number> {
@@ -126,10 +148,18 @@ export async function main(command: string, args: string[]): Promise<number> {
   try {
     let output: string;
     switch (sub) {
-      case "info": output = await info(list, json); break;
-      case "header": output = header(pick(list, parsed.flags.get("hdu")), json); break;
-      case "wcs": output = wcs(pick(list, parsed.flags.get("hdu")), parsed.flags.get("pixel"), json); break;
-      case "stats": output = await stats(pick(list, parsed.flags.get("hdu")), json); break;
+      case "info":
+        output = await info(list, json);
+        break;
+      case "header":
+        output = header(pick(list, parsed.flags.get("hdu")), json);
+        break;
+      case "wcs":
+        output = wcs(pick(list, parsed.flags.get("hdu")), parsed.flags.get("pixel"), json);
+        break;
+      case "stats":
+        output = await stats(pick(list, parsed.flags.get("hdu")), json);
+        break;
       default: {
         const out = parsed.flags.get("o") ?? parsed.flags.get("out");
         if (typeof out !== "string") throw new UsageError("view needs -o OUT.html");

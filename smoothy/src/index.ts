@@ -31,4 +31,14 @@ export { escapeHtml } from "./html.js";
 export { cellSignal, notebook, type NotebookContext } from "./notebook.js";
 // Also at "smoothy/pipeline" and "smoothy/regions"; BullMQ loads only for a run on Redis.
 export * from "./pipeline/index.js";
-export { findRegions, regionsTable, REGION_COLUMNS, type FindRegionsOptions, type Region, type RegionRange, type RegionsResult, type RegionColumn, type RegionsTable } from "./regions/index.js";
+export {
+  findRegions,
+  regionsTable,
+  REGION_COLUMNS,
+  type FindRegionsOptions,
+  type Region,
+  type RegionRange,
+  type RegionsResult,
+  type RegionColumn,
+  type RegionsTable,
+} from "./regions/index.js";

@@ -16,7 +16,11 @@ export const PIPELINE = { redisImage: "redis:7.2.5-bookworm", redisName: "jovial
 const PIPELINE_LABEL = "jovial.io/pipeline";
 
 const restricted = (uid: number, gid: number, groups: number[] = []) => ({
-  runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, supplementalGroups: groups, seccompProfile: { type: "RuntimeDefault" as const },
+  runAsNonRoot: true,
+  runAsUser: uid,
+  runAsGroup: gid,
+  supplementalGroups: groups,
+  seccompProfile: { type: "RuntimeDefault" as const },
 });
 const container = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
 
@@ -34,15 +38,18 @@ export function redisManifests(config: DeployConfig) {
           spec: {
             // The image's redis user; no persistence: a queue is rebuilt by resubmitting (distribute() skips what its results file holds).
             securityContext: restricted(999, 999),
-            containers: [{
-              name: "redis", image: PIPELINE.redisImage,
-              args: ["--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"],
-              ports: [{ containerPort: PIPELINE.redisPort, name: "redis" }],
-              resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
-              securityContext: container,
-              volumeMounts: [{ name: "data", mountPath: "/data" }],
-              readinessProbe: { tcpSocket: { port: PIPELINE.redisPort }, periodSeconds: 5 },
-            }],
+            containers: [
+              {
+                name: "redis",
+                image: PIPELINE.redisImage,
+                args: ["--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"],
+                ports: [{ containerPort: PIPELINE.redisPort, name: "redis" }],
+                resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+                securityContext: container,
+                volumeMounts: [{ name: "data", mountPath: "/data" }],
+                readinessProbe: { tcpSocket: { port: PIPELINE.redisPort }, periodSeconds: 5 },
+              },
+            ],
             volumes: [{ name: "data", emptyDir: {} }],
           },
         },
@@ -57,13 +64,12 @@ export function redisManifests(config: DeployConfig) {
       spec: {
         podSelector: { matchLabels: labels },
         policyTypes: ["Ingress"],
-        ingress: [{
-          ports: [{ port: PIPELINE.redisPort, protocol: "TCP" }],
-          from: [
-            { podSelector: { matchLabels: { "component": "singleuser-server" } } },
-            { podSelector: { matchLabels: { [PIPELINE_LABEL]: "worker" } } },
-          ],
-        }],
+        ingress: [
+          {
+            ports: [{ port: PIPELINE.redisPort, protocol: "TCP" }],
+            from: [{ podSelector: { matchLabels: { component: "singleuser-server" } } }, { podSelector: { matchLabels: { [PIPELINE_LABEL]: "worker" } } }],
+          },
+        ],
       },
     }),
   ];
@@ -91,27 +97,49 @@ export function workerDeployment(config: DeployConfig, spec: WorkerSpec): Deploy
     metadata: { name, namespace: config.namespace, labels },
     spec: {
       replicas: spec.replicas ?? 4,
-      selector: { matchLabels: { [PIPELINE_LABEL]: "worker", "jovial.io/user": spec.user, "jovial.io/queue": spec.queue.toLowerCase().replace(/[^a-z0-9-.]/g, "-").slice(0, 63) } },
+      selector: {
+        matchLabels: {
+          [PIPELINE_LABEL]: "worker",
+          "jovial.io/user": spec.user,
+          "jovial.io/queue": spec.queue
+            .toLowerCase()
+            .replace(/[^a-z0-9-.]/g, "-")
+            .slice(0, 63),
+        },
+      },
       template: {
-        metadata: { labels: { ...labels, "jovial.io/queue": spec.queue.toLowerCase().replace(/[^a-z0-9-.]/g, "-").slice(0, 63) } },
+        metadata: {
+          labels: {
+            ...labels,
+            "jovial.io/queue": spec.queue
+              .toLowerCase()
+              .replace(/[^a-z0-9-.]/g, "-")
+              .slice(0, 63),
+          },
+        },
         spec: {
           securityContext: restricted(spec.uid, spec.gid, spec.groups),
           automountServiceAccountToken: false,
           // SIGTERM lets the job in hand finish; a worker killed harder has its job taken over after the lock expires.
           terminationGracePeriodSeconds: 600,
-          containers: [{
-            name: "worker",
-            image: `${config.image.name}:${config.image.tag}`,
-            command: ["jovial", "worker", "--queue", spec.queue, "--redis", `redis://${PIPELINE.redisName}:${PIPELINE.redisPort}`],
-            env: [{ name: "HOME", value: home }, { name: "USER", value: spec.user }],
-            resources: { requests: { cpu: spec.cpu ?? "1", memory: spec.memory ?? "4G" }, limits: { cpu: spec.cpu ?? "1", memory: spec.memory ?? "4G" } },
-            securityContext: container,
-            volumeMounts: [
-              { name: "home", mountPath: home, subPath: spec.user },
-              { name: "archive", mountPath: config.storage.archive.mountPath, readOnly: true },
-              { name: "tmp", mountPath: "/tmp" },
-            ],
-          }],
+          containers: [
+            {
+              name: "worker",
+              image: `${config.image.name}:${config.image.tag}`,
+              command: ["jovial", "worker", "--queue", spec.queue, "--redis", `redis://${PIPELINE.redisName}:${PIPELINE.redisPort}`],
+              env: [
+                { name: "HOME", value: home },
+                { name: "USER", value: spec.user },
+              ],
+              resources: { requests: { cpu: spec.cpu ?? "1", memory: spec.memory ?? "4G" }, limits: { cpu: spec.cpu ?? "1", memory: spec.memory ?? "4G" } },
+              securityContext: container,
+              volumeMounts: [
+                { name: "home", mountPath: home, subPath: spec.user },
+                { name: "archive", mountPath: config.storage.archive.mountPath, readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
           volumes: [
             { name: "home", persistentVolumeClaim: { claimName: STORAGE_NAMES.homes } },
             { name: "archive", persistentVolumeClaim: { claimName: STORAGE_NAMES.archive, readOnly: true } },

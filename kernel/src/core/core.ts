@@ -81,7 +81,12 @@ export class KernelCore {
     return parent;
   }
 
-  private publish<T extends MsgType>(parent: Parent | undefined, msgType: T, content: ContentOf[T], extra: { metadata?: Record<string, unknown>; buffers?: Uint8Array[] } = {}): void {
+  private publish<T extends MsgType>(
+    parent: Parent | undefined,
+    msgType: T,
+    content: ContentOf[T],
+    extra: { metadata?: Record<string, unknown>; buffers?: Uint8Array[] } = {},
+  ): void {
     const msg = childOf(parent, msgType, content, this.session, "iopub", extra.metadata);
     msg.buffers = (extra.buffers ?? []).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     void this.transport.send(msg);
@@ -175,7 +180,7 @@ export class KernelCore {
 
   private async execute(msg: Message<"execute_request">): Promise<ContentOf["execute_reply"]> {
     const { code, silent = false, user_expressions = {}, allow_stdin = true, stop_on_error = true } = msg.content;
-    const storeHistory = silent ? false : msg.content.store_history ?? true;
+    const storeHistory = silent ? false : (msg.content.store_history ?? true);
     const parent = this.remember(msg);
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;

@@ -25,7 +25,10 @@ export function defaultHistoryDir(env = process.env): string {
 
 /** `*` and `?` as in IPython's history search, anchored at both ends. */
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[\\s\\S]*")
+    .replace(/\?/g, "[\\s\\S]");
   return new RegExp(`^${escaped}$`);
 }
 
@@ -115,7 +118,10 @@ export class HistoryStore {
         let hits = all.filter((e) => re.test(e.i));
         if (request.unique) {
           const seen = new Set<string>();
-          hits = hits.reverse().filter((e) => (seen.has(e.i) ? false : (seen.add(e.i), true))).reverse();
+          hits = hits
+            .reverse()
+            .filter((e) => (seen.has(e.i) ? false : (seen.add(e.i), true)))
+            .reverse();
         }
         selected = request.n ? hits.slice(-request.n) : hits;
         break;

@@ -127,7 +127,13 @@ export class CellProgram {
     const fileExists = (f: string) => this.files.has(f) || this.memo("exists", f, () => sys.fileExists(f));
     const readFile = (f: string) => this.files.get(f)?.text ?? this.memo("read", f, () => sys.readFile(f));
     const resolveOne = (name: string, containingFile: string, mode: ts.ResolutionMode, redirect?: ts.ResolvedProjectReference) => {
-      const host = { fileExists, readFile, directoryExists: (d: string) => this.memo("dir", d, () => sys.directoryExists(d)), realpath: sys.realpath, getCurrentDirectory: () => this.cwd };
+      const host = {
+        fileExists,
+        readFile,
+        directoryExists: (d: string) => this.memo("dir", d, () => sys.directoryExists(d)),
+        realpath: sys.realpath,
+        getCurrentDirectory: () => this.cwd,
+      };
       const first = ts.resolveModuleName(name, containingFile, compilerOptions, host, this.resolutionCache, redirect, mode);
       if (first.resolvedModule || name.startsWith(".") || path.isAbsolute(name)) return first;
       return ts.resolveModuleName(name, this.fallbackImporter, compilerOptions, host, this.resolutionCache, redirect, mode);
@@ -251,8 +257,6 @@ export class CellProgram {
     this.setFile(this.pendingFile, code);
     return { service: this.service, fileName: this.pendingFile };
   }
-
-
 
   dispose(): void {
     this.service.dispose();

@@ -32,11 +32,9 @@ export function bindingNames(name: ts.BindingName, out: string[] = []): string[]
   return out;
 }
 
-const hasExport = (node: ts.Node) =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+const hasExport = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
-const hasDeclare = (node: ts.Node) =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
+const hasDeclare = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
 
 export function topLevelDeclarations(source: ts.SourceFile): Declaration[] {
   const found = new Map<string, Declaration>();
@@ -47,7 +45,7 @@ export function topLevelDeclarations(source: ts.SourceFile): Declaration[] {
       previous.typeLike = true;
       return;
     }
-    found.set(name, { name, kind, exported: hasExport(node), typeLike: typeLike || (previous?.kind === "type") });
+    found.set(name, { name, kind, exported: hasExport(node), typeLike: typeLike || previous?.kind === "type" });
   };
   for (const statement of source.statements) {
     if (ts.isVariableStatement(statement)) {

@@ -52,9 +52,7 @@ export class CellScripts {
     frames.forEach((f, i) => {
       if (f.cell !== undefined) lastCell = i;
     });
-    const shown = (lastCell >= 0 ? frames.slice(0, lastCell + 1) : frames)
-      .map((f) => f.cell ?? f.line)
-      .filter((l) => l !== "");
+    const shown = (lastCell >= 0 ? frames.slice(0, lastCell + 1) : frames).map((f) => f.cell ?? f.line).filter((l) => l !== "");
     return { ename: error.name || error.constructor?.name || "Error", evalue: error.message, traceback: [...stack.slice(0, headLength), ...shown] };
   }
 }

@@ -36,7 +36,10 @@ export class InterpreterHost {
   private exited?: number;
   awaitingInput = false;
 
-  constructor(private readonly events: HostEvents, private readonly options: { typeCheck: boolean; version: string }) {}
+  constructor(
+    private readonly events: HostEvents,
+    private readonly options: { typeCheck: boolean; version: string },
+  ) {}
 
   start(): Promise<void> {
     const data: WorkerData = { shared: this.shared, input: this.inputBuffer, typeCheck: this.options.typeCheck, version: this.options.version };

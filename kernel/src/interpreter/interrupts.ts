@@ -18,10 +18,13 @@ export class Interrupts {
   /** Settles with `work`, or rejects as soon as an interrupt arrives, aborting `controller`. */
   race<T>(work: Promise<T>, controller?: AbortController): Promise<T> {
     let reject!: (error: InterruptedError) => void;
-    const interrupted = new Promise<never>((_, r) => (reject = (error) => {
-      controller?.abort(error);
-      r(error);
-    }));
+    const interrupted = new Promise<never>(
+      (_, r) =>
+        (reject = (error) => {
+          controller?.abort(error);
+          r(error);
+        }),
+    );
     this.waiters.add(reject);
     return Promise.race([work, interrupted]).finally(() => this.waiters.delete(reject));
   }

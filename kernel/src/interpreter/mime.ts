@@ -56,7 +56,7 @@ export async function bundleOf(value: unknown, options: { raw?: boolean } = {}):
   const own = (value as { [JUPYTER_DISPLAY]?: () => unknown } | null | undefined)?.[JUPYTER_DISPLAY];
   if (typeof own === "function") {
     const bundle = await own.call(value);
-    if (!isMimeBundle(bundle)) throw new TypeError("[Symbol.for(\"Jupyter.display\")]() must return an object keyed by MIME types");
+    if (!isMimeBundle(bundle)) throw new TypeError('[Symbol.for("Jupyter.display")]() must return an object keyed by MIME types');
     const data = encodeBundle(bundle);
     if (!("text/plain" in data)) data["text/plain"] = plainText(value);
     return { data, metadata: {} };

@@ -36,7 +36,7 @@ function resolveExportsForImport(pkgDir: string, subpath: string): string | unde
     }
     return undefined;
   };
-  const entry = pick(target) ?? (subpath === "." ? manifest.module ?? manifest.main : undefined);
+  const entry = pick(target) ?? (subpath === "." ? (manifest.module ?? manifest.main) : undefined);
   return entry ? path.join(pkgDir, entry) : undefined;
 }
 

@@ -43,7 +43,10 @@ export function installNotebookGlobals({ outputs, comms, stdin, settings, versio
     return { display_id: id, update: (v, o = {}) => show(v, o, true, id) };
   }
 
-  const mime = (type: string) => (content: unknown, options: DisplayOptions = {}) => display({ [type]: content }, options);
+  const mime =
+    (type: string) =>
+    (content: unknown, options: DisplayOptions = {}) =>
+      display({ [type]: content }, options);
   Object.assign(display, {
     html: mime("text/html"),
     markdown: mime("text/markdown"),

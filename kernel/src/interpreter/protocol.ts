@@ -4,15 +4,33 @@
  */
 import type { MimeBundle } from "../protocol/messages.js";
 
-export interface ExecuteOrder { code: string; silent: boolean; storeHistory: boolean; allowStdin: boolean; executionCount: number }
+export interface ExecuteOrder {
+  code: string;
+  silent: boolean;
+  storeHistory: boolean;
+  allowStdin: boolean;
+  executionCount: number;
+}
 
 export type ExecuteOutcome =
   | { status: "ok"; result?: { data: MimeBundle; metadata: Record<string, unknown> } }
   | { status: "error"; ename: string; evalue: string; traceback: string[] };
 
-export interface CompleteOutcome { matches: string[]; cursor_start: number; cursor_end: number; metadata: Record<string, unknown> }
-export interface InspectOutcome { found: boolean; data: MimeBundle; metadata: Record<string, unknown> }
-export interface IsCompleteOutcome { status: "complete" | "incomplete" | "invalid"; indent?: string }
+export interface CompleteOutcome {
+  matches: string[];
+  cursor_start: number;
+  cursor_end: number;
+  metadata: Record<string, unknown>;
+}
+export interface InspectOutcome {
+  found: boolean;
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+}
+export interface IsCompleteOutcome {
+  status: "complete" | "incomplete" | "invalid";
+  indent?: string;
+}
 
 export interface RequestMap {
   execute: [ExecuteOrder, ExecuteOutcome];
@@ -25,9 +43,7 @@ export interface RequestMap {
 }
 export type RequestKind = keyof RequestMap;
 
-export type ToWorker =
-  | { type: "request"; id: number; kind: RequestKind; parent: string; body: unknown }
-  | { type: "interrupt"; seq: number };
+export type ToWorker = { type: "request"; id: number; kind: RequestKind; parent: string; body: unknown } | { type: "interrupt"; seq: number };
 
 /** An iopub message for the host to sign and publish, as the worker composed it. */
 export interface OutputEvent {

@@ -35,9 +35,21 @@ function entriesOf(statement: ts.Statement, source: ts.SourceFile): Array<[strin
   if (!name || !ts.isIdentifier(name)) return [];
   const modifiers = withoutExport(ts.canHaveModifiers(statement) ? ts.getModifiers(statement) : undefined);
   let stripped: ts.Node = statement;
-  if (ts.isFunctionDeclaration(statement)) stripped = f.updateFunctionDeclaration(statement, modifiers, statement.asteriskToken, statement.name, statement.typeParameters, statement.parameters, statement.type, statement.body);
-  else if (ts.isClassDeclaration(statement)) stripped = f.updateClassDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
-  else if (ts.isInterfaceDeclaration(statement)) stripped = f.updateInterfaceDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
+  if (ts.isFunctionDeclaration(statement))
+    stripped = f.updateFunctionDeclaration(
+      statement,
+      modifiers,
+      statement.asteriskToken,
+      statement.name,
+      statement.typeParameters,
+      statement.parameters,
+      statement.type,
+      statement.body,
+    );
+  else if (ts.isClassDeclaration(statement))
+    stripped = f.updateClassDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
+  else if (ts.isInterfaceDeclaration(statement))
+    stripped = f.updateInterfaceDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
   else if (ts.isTypeAliasDeclaration(statement)) stripped = f.updateTypeAliasDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.type);
   else if (ts.isEnumDeclaration(statement)) stripped = f.updateEnumDeclaration(statement, modifiers, statement.name, statement.members);
   else if (ts.isModuleDeclaration(statement)) stripped = f.updateModuleDeclaration(statement, modifiers, statement.name, statement.body);

@@ -48,9 +48,7 @@ function bindingToAssignmentTarget(name: ts.BindingName): ts.Expression {
 }
 
 function importCall(specifier: ts.Expression): ts.Expression {
-  return f.createAwaitExpression(
-    f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RUNTIME), "import"), undefined, [specifier]),
-  );
+  return f.createAwaitExpression(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RUNTIME), "import"), undefined, [specifier]));
 }
 
 function isExported(node: ts.Node): boolean {
@@ -150,16 +148,20 @@ export function globalScopeTransformer(context: ts.TransformationContext): ts.Tr
     }
 
     const run = f.createCallExpression(
-      f.createParenthesizedExpression(
-        f.createArrowFunction([f.createModifier(ts.SyntaxKind.AsyncKeyword)], undefined, [], undefined, undefined, f.createBlock(body, true)),
-      ),
+      f.createParenthesizedExpression(f.createArrowFunction([f.createModifier(ts.SyntaxKind.AsyncKeyword)], undefined, [], undefined, undefined, f.createBlock(body, true))),
       undefined,
       [],
     );
     const statements: ts.Statement[] = [];
     if (hoisted.size > 0) {
       statements.push(
-        f.createVariableStatement(undefined, f.createVariableDeclarationList([...hoisted].map((n) => f.createVariableDeclaration(n)), ts.NodeFlags.None)),
+        f.createVariableStatement(
+          undefined,
+          f.createVariableDeclarationList(
+            [...hoisted].map((n) => f.createVariableDeclaration(n)),
+            ts.NodeFlags.None,
+          ),
+        ),
       );
     }
     statements.push(...functions, f.createExpressionStatement(run));

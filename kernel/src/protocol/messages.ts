@@ -19,7 +19,11 @@ export interface Header {
 
 export type MimeBundle = Record<string, unknown>;
 
-export interface ErrorContent { ename: string; evalue: string; traceback: string[] }
+export interface ErrorContent {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
 type Status<T> = ({ status: "ok" } & T) | ({ status: "error" } & ErrorContent) | { status: "aborted" };
 
 export interface HistoryEntryRequest {
@@ -57,7 +61,15 @@ export interface ContentOf {
   history_request: HistoryEntryRequest;
   history_reply: Status<{ history: Array<[number, number, string | [string, string | null]]> }>;
   kernel_info_request: Record<string, never>;
-  kernel_info_reply: Status<{ protocol_version: string; implementation: string; implementation_version: string; language_info: LanguageInfo; banner: string; help_links: Array<{ text: string; url: string }>; debugger?: boolean }>;
+  kernel_info_reply: Status<{
+    protocol_version: string;
+    implementation: string;
+    implementation_version: string;
+    language_info: LanguageInfo;
+    banner: string;
+    help_links: Array<{ text: string; url: string }>;
+    debugger?: boolean;
+  }>;
   comm_info_request: { target_name?: string };
   comm_info_reply: Status<{ comms: Record<string, { target_name: string }> }>;
   shutdown_request: { restart: boolean };
@@ -129,7 +141,7 @@ export function childOf<T extends MsgType>(
     metadata,
     content,
     buffers: [],
-    identities: channel === "iopub" ? [] : parent?.identities ?? [],
+    identities: channel === "iopub" ? [] : (parent?.identities ?? []),
     channel,
   };
 }

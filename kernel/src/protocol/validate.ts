@@ -20,11 +20,28 @@ const opt = (kind: FieldKind) => ({ kind, optional: true });
 
 /** Required and optional content fields of each request a client may send. */
 const REQUEST_SCHEMAS: Partial<Record<MsgType, Schema>> = {
-  execute_request: { code: req("string"), silent: opt("boolean"), store_history: opt("boolean"), user_expressions: opt("object"), allow_stdin: opt("boolean"), stop_on_error: opt("boolean") },
+  execute_request: {
+    code: req("string"),
+    silent: opt("boolean"),
+    store_history: opt("boolean"),
+    user_expressions: opt("object"),
+    allow_stdin: opt("boolean"),
+    stop_on_error: opt("boolean"),
+  },
   complete_request: { code: req("string"), cursor_pos: req("number") },
   inspect_request: { code: req("string"), cursor_pos: req("number"), detail_level: opt("number") },
   is_complete_request: { code: req("string") },
-  history_request: { hist_access_type: req("string"), output: opt("boolean"), raw: opt("boolean"), session: opt("number"), start: opt("number"), stop: opt("number"), n: opt("number"), pattern: opt("string"), unique: opt("boolean") },
+  history_request: {
+    hist_access_type: req("string"),
+    output: opt("boolean"),
+    raw: opt("boolean"),
+    session: opt("number"),
+    start: opt("number"),
+    stop: opt("number"),
+    n: opt("number"),
+    pattern: opt("string"),
+    unique: opt("boolean"),
+  },
   kernel_info_request: {},
   comm_info_request: { target_name: opt("string") },
   shutdown_request: { restart: opt("boolean") },

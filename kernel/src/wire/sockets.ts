@@ -17,14 +17,17 @@ export type ErrorHandler = (channel: Channel, error: Error, frames: Buffer[]) =>
 /** Serialises sends: a zeromq v6 socket refuses a send while another is in flight. */
 class SendQueue {
   private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: zmq.Writable & zmq.Socket, private readonly name: string) {}
+  constructor(
+    private readonly socket: zmq.Writable & zmq.Socket,
+    private readonly name: string,
+  ) {}
   /** Queues frames, sent after everything queued before and after `after` (if given) settles. */
   push(frames: Buffer[], after?: Promise<void>): Promise<void> {
-    this.tail = this.tail.then(
-      () => (after ? after.then(() => this.socket.send(frames)) : this.socket.send(frames)),
-    ).catch((e: Error) => {
-      if (!this.socket.closed) log("error", `${this.name}: send failed: ${e.message}`);
-    });
+    this.tail = this.tail
+      .then(() => (after ? after.then(() => this.socket.send(frames)) : this.socket.send(frames)))
+      .catch((e: Error) => {
+        if (!this.socket.closed) log("error", `${this.name}: send failed: ${e.message}`);
+      });
     return this.tail;
   }
   flush(): Promise<void> {

@@ -75,38 +75,48 @@ int main() {
     run("1x1", make(2, 1, 1, 1, 1.0), m, {}, 1);
     run("2x2", make(2, 2, 2, 1, 1.0), m, {}, 0.1);
     run("2x2 estimated RMS", noisy(2, 2, 2, 1, 1, 0), m);
-    run("3x3 with a spike", [] {
-      cupid::Array a = make(2, 3, 3, 1, 0.0);
-      a.data[4] = 10;
-      a.data[0] = 0.1;
-      return a;
-    }(), m, {}, 1);
+    run(
+        "3x3 with a spike", [] {
+          cupid::Array a = make(2, 3, 3, 1, 0.0);
+          a.data[4] = 10;
+          a.data[0] = 0.1;
+          return a;
+        }(),
+        m, {}, 1);
     run("1-pixel axes 1x40x1 (squeezed to 1-D)", noisy(3, 1, 40, 1, 2, 2), m, {}, 1);
     run("1-D 200", noisy(1, 200, 1, 1, 3, 4), m, {}, 1);
     run("3-D 2x2x2", noisy(3, 2, 2, 2, 4, 0), m, {}, 1);
     run("3-D 12x10x8", noisy(3, 12, 10, 8, 5, 3), m, {}, 1);
     run("3-D 30x30x30", noisy(3, 30, 30, 30, 6, 6), m);
-    run("2-D, Inf pixels", [] {
-      cupid::Array a = noisy(2, 30, 30, 1, 7, 3);
-      a.data[10] = std::numeric_limits<double>::infinity();
-      a.data[11] = -std::numeric_limits<double>::infinity();
-      return a;
-    }(), m, {}, 1);
-    run("2-D, half NaN", [] {
-      cupid::Array a = noisy(2, 40, 40, 1, 8, 6);
-      for (std::size_t i = 0; i < a.data.size(); i += 2) a.data[i] = kNaN;
-      return a;
-    }(), m, {}, 1);
-    run("size/data mismatch", [] {
-      cupid::Array a = make(2, 10, 10, 1, 0);
-      a.data.resize(50);
-      return a;
-    }(), m, {}, 1);
-    run("ndim 4", [] {
-      cupid::Array a = make(2, 10, 10, 1, 0);
-      a.ndim = 4;
-      return a;
-    }(), m, {}, 1);
+    run(
+        "2-D, Inf pixels", [] {
+          cupid::Array a = noisy(2, 30, 30, 1, 7, 3);
+          a.data[10] = std::numeric_limits<double>::infinity();
+          a.data[11] = -std::numeric_limits<double>::infinity();
+          return a;
+        }(),
+        m, {}, 1);
+    run(
+        "2-D, half NaN", [] {
+          cupid::Array a = noisy(2, 40, 40, 1, 8, 6);
+          for (std::size_t i = 0; i < a.data.size(); i += 2) a.data[i] = kNaN;
+          return a;
+        }(),
+        m, {}, 1);
+    run(
+        "size/data mismatch", [] {
+          cupid::Array a = make(2, 10, 10, 1, 0);
+          a.data.resize(50);
+          return a;
+        }(),
+        m, {}, 1);
+    run(
+        "ndim 4", [] {
+          cupid::Array a = make(2, 10, 10, 1, 0);
+          a.ndim = 4;
+          return a;
+        }(),
+        m, {}, 1);
     run("unknown key", noisy(2, 30, 30, 1, 9, 2), m, {{"Nosie", "3"}}, 1);
     run("other algorithm's key", noisy(2, 30, 30, 1, 9, 2), m, {{"GaussClumps.NPad", "3"}}, 1);
     run("MinPix=abc", noisy(2, 30, 30, 1, 9, 2), m, {{"MinPix", "abc"}}, 1);

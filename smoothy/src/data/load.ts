@@ -58,7 +58,8 @@ export async function load(source: string | HDUList | HDU, options: { hdu?: HDUK
 export function productOf(input: { header: Header; data: PixelArray; shape: number[]; beams?: Beam[]; source: string }): Product {
   const { header, shape: fullShape, beams } = input;
   const axes = fullShape.map((n, i) => (n > 1 ? i : -1)).filter((i) => i >= 0);
-  if (axes.length === 0 || axes.length > 3) throw new Error(`${input.source}: ${axes.length} non-degenerate axes (shape ${fullShape.join(" × ")}); smoothy handles spectra, images and cubes (1 to 3)`);
+  if (axes.length === 0 || axes.length > 3)
+    throw new Error(`${input.source}: ${axes.length} non-degenerate axes (shape ${fullShape.join(" × ")}); smoothy handles spectra, images and cubes (1 to 3)`);
   let wcs: WCS | undefined;
   try {
     wcs = WCS.fromHeader(header, { naxis: fullShape });

@@ -251,14 +251,22 @@ export class Cube extends Product {
     const n = this.shape[spec];
     const out = new Float64Array(n);
     for (let k = 0; k < n; k++) out[k] = this.data[x * s[ax] + y * s[ay] + k * s[spec]];
-    return new Spectrum({ ...this.init, data: out, shape: [n], axes: [this.init.axes[spec]], offset: this.keptOffsets((a) => a === spec), source: `${this.source} at (${x}, ${y})` });
+    return new Spectrum({
+      ...this.init,
+      data: out,
+      shape: [n],
+      axes: [this.init.axes[spec]],
+      offset: this.keptOffsets((a) => a === spec),
+      source: `${this.source} at (${x}, ${y})`,
+    });
   }
 
   /** The spectrum summed over the spatial pixels where `mask` (an ny × nx array, 1 = in) is set. */
   spectrumSum(mask: ArrayLike<number | boolean>): Spectrum {
     const spec = this.requireSpectral();
     const [ax, ay] = this.spatialAxes();
-    const nx = this.shape[ax], ny = this.shape[ay];
+    const nx = this.shape[ax],
+      ny = this.shape[ay];
     if (mask.length !== nx * ny) throw new RangeError(`the region mask has ${mask.length} pixels, the map ${nx * ny}`);
     const s = strides(this.shape);
     const out = new Float64Array(this.shape[spec]);
@@ -271,7 +279,14 @@ export class Cube extends Product {
         }
       }
     }
-    return new Spectrum({ ...this.init, data: out, shape: [out.length], axes: [this.init.axes[spec]], offset: this.keptOffsets((a) => a === spec), source: `${this.source} summed over a region` });
+    return new Spectrum({
+      ...this.init,
+      data: out,
+      shape: [out.length],
+      axes: [this.init.axes[spec]],
+      offset: this.keptOffsets((a) => a === spec),
+      source: `${this.source} summed over a region`,
+    });
   }
 
   /** A sub-cube: `start` and `end` (exclusive) per axis. */
@@ -321,12 +336,19 @@ export class Cube extends Product {
     const dv = v.length > 1 ? Math.abs(v[1] - v[0]) : 1;
     const shape = this.shape.filter((_, a) => a !== spec);
     const count = shape[0] * shape[1];
-    const sum = new Float64Array(count), weighted = new Float64Array(count);
+    const sum = new Float64Array(count),
+      weighted = new Float64Array(count);
     const label = `moment ${order}`;
-    alongAxis(this.data, this.shape, spec, (o, x, k) => {
-      sum[o] += x;
-      weighted[o] += x * v[k];
-    }, label);
+    alongAxis(
+      this.data,
+      this.shape,
+      spec,
+      (o, x, k) => {
+        sum[o] += x;
+        weighted[o] += x * v[k];
+      },
+      label,
+    );
     const data = new Float64Array(count);
     for (let o = 0; o < count; o++) data[o] = order === 0 ? sum[o] * dv : weighted[o] / sum[o];
     if (order === 2) {
@@ -345,20 +367,46 @@ export class Cube extends Product {
     if (!["sum", "mean", "max", "min", "median"].includes(operation)) throw new RangeError(`collapse(${JSON.stringify(operation)}): use sum, mean, max, min or median`);
     if (operation === "median") {
       const { data, shape } = reduceAxis(this.data, this.shape, axis, medianOf, operation);
-      return new Image({ ...this.init, data, shape, axes: this.init.axes.filter((_, a) => a !== axis), offset: this.keptOffsets((a) => a !== axis), source: `${operation} of ${this.source}` });
+      return new Image({
+        ...this.init,
+        data,
+        shape,
+        axes: this.init.axes.filter((_, a) => a !== axis),
+        offset: this.keptOffsets((a) => a !== axis),
+        source: `${operation} of ${this.source}`,
+      });
     }
     const shape = this.shape.filter((_, a) => a !== axis);
     const data = new Float64Array(shape[0] * shape[1]);
     const count = new Uint32Array(data.length);
     if (operation === "max") data.fill(-Infinity);
     if (operation === "min") data.fill(Infinity);
-    const visit = operation === "max" ? (o: number, v: number) => { if (v > data[o]) data[o] = v; count[o]++; }
-      : operation === "min" ? (o: number, v: number) => { if (v < data[o]) data[o] = v; count[o]++; }
-      : (o: number, v: number) => { data[o] += v; count[o]++; };
+    const visit =
+      operation === "max"
+        ? (o: number, v: number) => {
+            if (v > data[o]) data[o] = v;
+            count[o]++;
+          }
+        : operation === "min"
+          ? (o: number, v: number) => {
+              if (v < data[o]) data[o] = v;
+              count[o]++;
+            }
+          : (o: number, v: number) => {
+              data[o] += v;
+              count[o]++;
+            };
     alongAxis(this.data, this.shape, axis, visit, operation);
     // A line with no finite value stays blank, so blanked regions stay blank in the map.
     for (let o = 0; o < data.length; o++) data[o] = count[o] === 0 ? NaN : operation === "mean" ? data[o] / count[o] : data[o];
-    return new Image({ ...this.init, data, shape, axes: this.init.axes.filter((_, a) => a !== axis), offset: this.keptOffsets((a) => a !== axis), source: `${operation} of ${this.source}` });
+    return new Image({
+      ...this.init,
+      data,
+      shape,
+      axes: this.init.axes.filter((_, a) => a !== axis),
+      offset: this.keptOffsets((a) => a !== axis),
+      source: `${operation} of ${this.source}`,
+    });
   }
 
   /** A channel map. */
@@ -370,7 +418,13 @@ export class Cube extends Product {
     end[spec] = channel + 1;
     if (!(channel >= 0 && channel < this.shape[spec])) throw new RangeError(`channel ${channel} is outside the cube's ${this.shape[spec]} channels`);
     const one = this.subcube(start, end);
-    return new Image({ ...one.init, shape: this.shape.filter((_, a) => a !== spec), axes: one.init.axes.filter((_, a) => a !== spec), offset: one.keptOffsets((a) => a !== spec), source: `channel ${channel} of ${this.source}` });
+    return new Image({
+      ...one.init,
+      shape: this.shape.filter((_, a) => a !== spec),
+      axes: one.init.axes.filter((_, a) => a !== spec),
+      offset: one.keptOffsets((a) => a !== spec),
+      source: `channel ${channel} of ${this.source}`,
+    });
   }
 
   /** Keeps the values where `keep` is true, NaN elsewhere (e.g. `const rms = cube.noise(); cube.mask((v) => v > 3 * rms)`). */

@@ -29,19 +29,27 @@ function restFrequency(rest: RestValue, needed: string): number {
 
 function toFrequency(kind: SpectralKind, value: number, rest: RestValue): number {
   switch (kind) {
-    case "FREQ": return value;
-    case "WAVE": return SPEED_OF_LIGHT / value;
-    case "VRAD": return restFrequency(rest, "frequency") * (1 - value / SPEED_OF_LIGHT);
-    case "VOPT": return restFrequency(rest, "frequency") / (1 + value / SPEED_OF_LIGHT);
+    case "FREQ":
+      return value;
+    case "WAVE":
+      return SPEED_OF_LIGHT / value;
+    case "VRAD":
+      return restFrequency(rest, "frequency") * (1 - value / SPEED_OF_LIGHT);
+    case "VOPT":
+      return restFrequency(rest, "frequency") / (1 + value / SPEED_OF_LIGHT);
   }
 }
 
 function fromFrequency(kind: SpectralKind, nu: number, rest: RestValue): number {
   switch (kind) {
-    case "FREQ": return nu;
-    case "WAVE": return SPEED_OF_LIGHT / nu;
-    case "VRAD": return SPEED_OF_LIGHT * (1 - nu / restFrequency(rest, "radio velocity"));
-    case "VOPT": return SPEED_OF_LIGHT * (restFrequency(rest, "optical velocity") / nu - 1);
+    case "FREQ":
+      return nu;
+    case "WAVE":
+      return SPEED_OF_LIGHT / nu;
+    case "VRAD":
+      return SPEED_OF_LIGHT * (1 - nu / restFrequency(rest, "radio velocity"));
+    case "VOPT":
+      return SPEED_OF_LIGHT * (restFrequency(rest, "optical velocity") / nu - 1);
   }
 }
 
@@ -65,9 +73,17 @@ export const SPECTRAL_UNIT: Record<SpectralKind, string> = { FREQ: "Hz", VRAD: "
 
 /** Units a spectral value can be given in, with their size in the kind's SI unit. */
 const SCALES: Record<string, [SpectralKind[], number]> = {
-  "Hz": [["FREQ"], 1], "kHz": [["FREQ"], 1e3], "MHz": [["FREQ"], 1e6], "GHz": [["FREQ"], 1e9],
-  "m/s": [["VRAD", "VOPT"], 1], "km/s": [["VRAD", "VOPT"], 1e3],
-  "m": [["WAVE"], 1], "mm": [["WAVE"], 1e-3], "um": [["WAVE"], 1e-6], "nm": [["WAVE"], 1e-9], "Angstrom": [["WAVE"], 1e-10],
+  Hz: [["FREQ"], 1],
+  kHz: [["FREQ"], 1e3],
+  MHz: [["FREQ"], 1e6],
+  GHz: [["FREQ"], 1e9],
+  "m/s": [["VRAD", "VOPT"], 1],
+  "km/s": [["VRAD", "VOPT"], 1e3],
+  m: [["WAVE"], 1],
+  mm: [["WAVE"], 1e-3],
+  um: [["WAVE"], 1e-6],
+  nm: [["WAVE"], 1e-9],
+  Angstrom: [["WAVE"], 1e-10],
 };
 
 /** The units astronomers read these in (CASA's immoments gives km/s, for one). */

@@ -30,14 +30,16 @@ function finite(values: ArrayLike<number>): Sample {
  * 67 million values took a minute.
  */
 function select(a: Sample, k: number): number {
-  let lo = 0, hi = a.length - 1;
+  let lo = 0,
+    hi = a.length - 1;
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
     if (a[mid] < a[lo]) swap(a, mid, lo);
     if (a[hi] < a[lo]) swap(a, hi, lo);
     if (a[hi] < a[mid]) swap(a, hi, mid);
     const pivot = a[mid];
-    let i = lo, j = hi;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (a[i] < pivot) i++;
       while (a[j] > pivot) j--;
@@ -78,7 +80,10 @@ function medianAndMad(a: Sample): [number, number] {
 export function statistics(values: ArrayLike<number>): Statistics {
   const v = finite(values);
   const n = v.length;
-  let sum = 0, sumSq = 0, min = Infinity, max = -Infinity;
+  let sum = 0,
+    sumSq = 0,
+    min = Infinity,
+    max = -Infinity;
   for (let i = 0; i < n; i++) {
     const x = v[i];
     sum += x;
@@ -91,8 +96,15 @@ export function statistics(values: ArrayLike<number>): Statistics {
   for (let i = 0; i < n; i++) dev += (v[i] - mean) ** 2;
   const [med, mad] = medianAndMad(v);
   return {
-    npts: n, sum, mean, rms: n ? Math.sqrt(sumSq / n) : NaN, sigma: n > 1 ? Math.sqrt(dev / (n - 1)) : NaN,
-    min: n ? min : NaN, max: n ? max : NaN, median: med, mad,
+    npts: n,
+    sum,
+    mean,
+    rms: n ? Math.sqrt(sumSq / n) : NaN,
+    sigma: n > 1 ? Math.sqrt(dev / (n - 1)) : NaN,
+    min: n ? min : NaN,
+    max: n ? max : NaN,
+    median: med,
+    mad,
   };
 }
 

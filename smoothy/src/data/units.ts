@@ -9,25 +9,151 @@
 
 /** Units astropy knows by these names (the ones astronomy headers use). */
 const BASES = new Set([
-  "m", "s", "g", "K", "Jy", "beam", "Hz", "deg", "arcsec", "arcmin", "rad", "sr", "pix", "erg", "W", "J", "eV",
-  "Angstrom", "AA", "um", "micron", "yr", "d", "h", "min", "mag", "ct", "ph", "adu", "electron", "pc", "AU", "lyr",
-  "solMass", "solLum", "solRad", "barn", "V", "A", "G", "T", "Ba", "mas", "uas", "cycle", "bit", "byte", "chan", "voxel", "bin",
+  "m",
+  "s",
+  "g",
+  "K",
+  "Jy",
+  "beam",
+  "Hz",
+  "deg",
+  "arcsec",
+  "arcmin",
+  "rad",
+  "sr",
+  "pix",
+  "erg",
+  "W",
+  "J",
+  "eV",
+  "Angstrom",
+  "AA",
+  "um",
+  "micron",
+  "yr",
+  "d",
+  "h",
+  "min",
+  "mag",
+  "ct",
+  "ph",
+  "adu",
+  "electron",
+  "pc",
+  "AU",
+  "lyr",
+  "solMass",
+  "solLum",
+  "solRad",
+  "barn",
+  "V",
+  "A",
+  "G",
+  "T",
+  "Ba",
+  "mas",
+  "uas",
+  "cycle",
+  "bit",
+  "byte",
+  "chan",
+  "voxel",
+  "bin",
 ]);
-const ALIASES: Record<string, string> = { pixel: "pix", pixels: "pix", counts: "ct", count: "ct", photon: "ph", photons: "ph", Angstroms: "Angstrom", degree: "deg", degrees: "deg", sec: "s", second: "s" };
+const ALIASES: Record<string, string> = {
+  pixel: "pix",
+  pixels: "pix",
+  counts: "ct",
+  count: "ct",
+  photon: "ph",
+  photons: "ph",
+  Angstroms: "Angstrom",
+  degree: "deg",
+  degrees: "deg",
+  sec: "s",
+  second: "s",
+};
 const PREFIXES = ["da", "Y", "Z", "E", "P", "T", "G", "M", "k", "h", "d", "c", "m", "u", "n", "p", "f", "a", "z", "y"];
 /** Bases that take no SI prefix (so "min" is minutes, "mag" magnitudes, "pc" parsecs, not pico-c). */
-const UNPREFIXED = new Set(["deg", "min", "h", "d", "beam", "pix", "mag", "ct", "ph", "adu", "electron", "solMass", "solLum", "solRad", "AU", "lyr", "mas", "uas", "cycle", "chan", "voxel", "bin", "micron", "Angstrom", "AA", "arcmin"]);
+const UNPREFIXED = new Set([
+  "deg",
+  "min",
+  "h",
+  "d",
+  "beam",
+  "pix",
+  "mag",
+  "ct",
+  "ph",
+  "adu",
+  "electron",
+  "solMass",
+  "solLum",
+  "solRad",
+  "AU",
+  "lyr",
+  "mas",
+  "uas",
+  "cycle",
+  "chan",
+  "voxel",
+  "bin",
+  "micron",
+  "Angstrom",
+  "AA",
+  "arcmin",
+]);
 
 /** Headers in capitals: the base names, and the prefix each capital letter stands for before a base. */
 const CAPITAL_BASES: Record<string, string> = {
-  JY: "Jy", BEAM: "beam", K: "K", M: "m", S: "s", HZ: "Hz", DEG: "deg", DEGREES: "deg", ARCSEC: "arcsec", ARCMIN: "arcmin", RAD: "rad",
-  SR: "sr", PIX: "pix", PIXEL: "pix", ERG: "erg", W: "W", EV: "eV", ANGSTROM: "Angstrom", UM: "um", MICRON: "micron", YR: "yr", D: "d",
-  H: "h", MIN: "min", MAG: "mag", CT: "ct", COUNTS: "ct", COUNT: "ct", PH: "ph", PHOTON: "ph", ADU: "adu", ELECTRON: "electron", PC: "pc",
-  AU: "AU", G: "g", V: "V", MAS: "mas",
+  JY: "Jy",
+  BEAM: "beam",
+  K: "K",
+  M: "m",
+  S: "s",
+  HZ: "Hz",
+  DEG: "deg",
+  DEGREES: "deg",
+  ARCSEC: "arcsec",
+  ARCMIN: "arcmin",
+  RAD: "rad",
+  SR: "sr",
+  PIX: "pix",
+  PIXEL: "pix",
+  ERG: "erg",
+  W: "W",
+  EV: "eV",
+  ANGSTROM: "Angstrom",
+  UM: "um",
+  MICRON: "micron",
+  YR: "yr",
+  D: "d",
+  H: "h",
+  MIN: "min",
+  MAG: "mag",
+  CT: "ct",
+  COUNTS: "ct",
+  COUNT: "ct",
+  PH: "ph",
+  PHOTON: "ph",
+  ADU: "adu",
+  ELECTRON: "electron",
+  PC: "pc",
+  AU: "AU",
+  G: "g",
+  V: "V",
+  MAS: "mas",
 };
 // "MJY/SR" is Spitzer's MJy/sr and "MHZ" is MHz; "MM", "MS" and "MK" are millimetres, milliseconds, millikelvin.
 const CAPITAL_PREFIXES: Record<string, (base: string) => string> = {
-  K: () => "k", M: (b) => (b === "m" || b === "s" || b === "K" ? "m" : "M"), G: () => "G", T: () => "T", C: () => "c", U: () => "u", N: () => "n", P: () => "p",
+  K: () => "k",
+  M: (b) => (b === "m" || b === "s" || b === "K" ? "m" : "M"),
+  G: () => "G",
+  T: () => "T",
+  C: () => "c",
+  U: () => "u",
+  N: () => "n",
+  P: () => "p",
 };
 
 type Powers = Map<string, number>;
@@ -112,8 +238,8 @@ function parse(text: string, capitals: boolean): Parsed | undefined {
     combine(result, factor(), 1);
     for (;;) {
       const next = peek();
-      if (next === "/") (at++, combine(result, factor(), -1));
-      else if (next === "*" || next === ".") (at++, combine(result, factor(), 1));
+      if (next === "/") at++, combine(result, factor(), -1);
+      else if (next === "*" || next === ".") at++, combine(result, factor(), 1);
       else if (next !== undefined && next !== ")") combine(result, factor(), 1);
       else return result;
     }
@@ -143,7 +269,10 @@ function power(name: string, p: number): string {
 function format(unit: Parsed): string {
   const parts = [...unit.powers].filter(([, p]) => p !== 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const up = parts.filter(([, p]) => p > 0).map(([n, p]) => power(n, p));
-  const down = parts.filter(([, p]) => p < 0).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([n, p]) => power(n, -p));
+  const down = parts
+    .filter(([, p]) => p < 0)
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([n, p]) => power(n, -p));
   const scale = unit.scale === 1 ? "" : `${Number(unit.scale.toPrecision(12))}`;
   const top = [scale, ...up].filter(Boolean).join(" ") || (down.length ? "1" : "");
   if (!down.length) return top;
@@ -158,7 +287,8 @@ export function normalizeUnit(text: string): string {
 
 /** The product of two units, as astropy prints it ("Jy km / (beam s)"); joined by a space when either is unknown. */
 export function multiplyUnits(a: string, b: string): string {
-  const x = parseUnit(a), y = parseUnit(b);
+  const x = parseUnit(a),
+    y = parseUnit(b);
   if (!a.trim()) return normalizeUnit(b);
   if (!b.trim()) return normalizeUnit(a);
   if (!x || !y) return `${a.trim()} ${b.trim()}`;

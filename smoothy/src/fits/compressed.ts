@@ -28,7 +28,13 @@ async function checkDescriptors(where: CompressedLocation, table: Header): Promi
       const offset = c.variable === "P" ? bytes.readInt32BE(at + 4) : Number(bytes.readBigInt64BE(at + 8));
       const size = count * (c.type === "B" ? 1 : c.type === "I" ? 2 : c.type === "J" || c.type === "E" ? 4 : 8);
       if (count < 0 || offset < 0 || heapStart + offset + size > heapEnd) {
-        throw new FitsError("EBADDATA", where.path, where.hdu, where.offset + at, `tile ${r + 1}'s ${c.name} descriptor (${count} elements at heap offset ${offset}) points outside the heap`);
+        throw new FitsError(
+          "EBADDATA",
+          where.path,
+          where.hdu,
+          where.offset + at,
+          `tile ${r + 1}'s ${c.name} descriptor (${count} elements at heap offset ${offset}) points outside the heap`,
+        );
       }
     }
   }
@@ -41,7 +47,15 @@ interface CompressedLocation {
   read(offset: number, length: number): Promise<Buffer>;
 }
 
-export async function readCompressed(where: CompressedLocation, header: Header, table: Header, shape: number[], start?: number[], end?: number[], signal?: AbortSignal): Promise<ImageArray> {
+export async function readCompressed(
+  where: CompressedLocation,
+  header: Header,
+  table: Header,
+  shape: number[],
+  start?: number[],
+  end?: number[],
+  signal?: AbortSignal,
+): Promise<ImageArray> {
   signal?.throwIfAborted();
   const [lo, hi] = sectionBounds(where, shape, start, end);
   await checkDescriptors(where, table);

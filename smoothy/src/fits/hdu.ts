@@ -107,7 +107,12 @@ export class HDU {
     readonly dataOffset: number,
     readonly dataSize: number,
     readonly warnings: readonly string[],
-    private readonly source: { path: string; read(offset: number, length: number): Promise<Buffer>; readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number>; readonly fd?: number },
+    private readonly source: {
+      path: string;
+      read(offset: number, length: number): Promise<Buffer>;
+      readInto(target: Uint8Array, at: number, offset: number, length: number): Promise<number>;
+      readonly fd?: number;
+    },
   ) {
     this.header = kind === "CompImageHDU" ? compressedImageHeader(rawHeader) : rawHeader;
   }
@@ -167,7 +172,8 @@ export class HDU {
       return Promise.reject(new FitsError("EBADHEADER", this.source.path, this.index, this.dataOffset, `${this.kind} ${JSON.stringify(this.name)} has no image data`));
     }
     const where = { path: this.source.path, hdu: this.index, offset: this.dataOffset };
-    if (this.kind === "CompImageHDU" && options.into) return Promise.reject(new TypeError(`${this.source.path}: HDU ${this.index} is tile-compressed; cfitsio fills buffers of its own, so { into } is not supported`));
+    if (this.kind === "CompImageHDU" && options.into)
+      return Promise.reject(new TypeError(`${this.source.path}: HDU ${this.index} is tile-compressed; cfitsio fills buffers of its own, so { into } is not supported`));
     if (this.kind === "CompImageHDU") return readCompressed({ ...where, read: this.source.read }, this.header, this.rawHeader, this.shape, start, end, signal);
     return readImage({ ...where, readInto: this.source.readInto, fd: this.source.fd }, this.header, this.shape, start, end, signal, options.into);
   }

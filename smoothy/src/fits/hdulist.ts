@@ -63,7 +63,10 @@ export class HDUList implements Iterable<HDU> {
 
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     const rows = this.hdus
-      .map((h) => `<tr><td>${h.index}</td><td>${escapeHtml(h.name)}</td><td>${h.ver}</td><td>${h.kind}</td><td>${h.header.cards.length}</td><td>${h.isImage ? h.shape.join(" × ") : `${h.rows} rows`}</td></tr>`)
+      .map(
+        (h) =>
+          `<tr><td>${h.index}</td><td>${escapeHtml(h.name)}</td><td>${h.ver}</td><td>${h.kind}</td><td>${h.header.cards.length}</td><td>${h.isImage ? h.shape.join(" × ") : `${h.rows} rows`}</td></tr>`,
+      )
       .join("");
     return {
       "text/plain": this.info(),

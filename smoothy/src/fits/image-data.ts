@@ -54,8 +54,16 @@ export function scalingOf(header: Header): Scaling {
 }
 
 const CONSTRUCTORS = {
-  uint8: Uint8Array, int8: Int8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array,
-  int64: BigInt64Array, uint64: BigUint64Array, float32: Float32Array, float64: Float64Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  float32: Float32Array,
+  float64: Float64Array,
 } as const;
 
 /** Big-endian bytes to native order, in place. */
@@ -166,7 +174,15 @@ function intoBuffer(into: ArrayBufferView | ArrayBuffer, needed: number, where: 
 }
 
 /** Reads `[start, end)` along each axis (FITS order, 0-based), coalescing contiguous rows into one read. */
-export async function readImage(where: DataLocation, header: Header, shape: number[], start?: number[], end?: number[], signal?: AbortSignal, into?: ArrayBufferView | ArrayBuffer): Promise<ImageArray> {
+export async function readImage(
+  where: DataLocation,
+  header: Header,
+  shape: number[],
+  start?: number[],
+  end?: number[],
+  signal?: AbortSignal,
+  into?: ArrayBufferView | ArrayBuffer,
+): Promise<ImageArray> {
   signal?.throwIfAborted();
   const s = scalingOf(header);
   const width = Math.abs(s.bitpix) / 8;
@@ -227,10 +243,14 @@ export async function readImage(where: DataLocation, header: Header, shape: numb
   };
   // On a failure or an abort the other readers stop, and all are awaited before the error goes up:
   // no read may still be writing into the buffer (a caller's, with { into }) once this returns.
-  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(readers, batches.length) }, () => reader().catch((e) => {
-    stopped = true;
-    throw e;
-  })));
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: Math.min(readers, batches.length) }, () =>
+      reader().catch((e) => {
+        stopped = true;
+        throw e;
+      }),
+    ),
+  );
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
   if (failure) throw failure.reason;
   if (!native) swap(bytes, width);

@@ -19,8 +19,13 @@ async function readHeaderImages(source: ByteSource, offset: number, index: numbe
   const images: string[] = [];
   for (let block = offset; ; block += BLOCK) {
     if (block + BLOCK > source.size) {
-      throw new FitsError(images.length ? "ETRUNCATED" : "ENOEND", source.path, index, block,
-        `the file ends (at byte ${source.size}) inside the header that starts at byte ${offset}: no END card`);
+      throw new FitsError(
+        images.length ? "ETRUNCATED" : "ENOEND",
+        source.path,
+        index,
+        block,
+        `the file ends (at byte ${source.size}) inside the header that starts at byte ${offset}: no END card`,
+      );
     }
     const bytes = await source.read(block, BLOCK);
     for (let c = 0; c < CARDS_PER_BLOCK; c++) {
@@ -72,11 +77,23 @@ export async function open(path: string): Promise<HDUList> {
         throw new FitsError("EBADHEADER", path, index, offset, (e as Error).message);
       }
       if (end + size > source.size) {
-        throw new FitsError("ETRUNCATED", path, index, end,
-          `the data unit needs ${size} bytes but the file ends ${source.size - end} bytes after its start: the file is truncated`);
+        throw new FitsError(
+          "ETRUNCATED",
+          path,
+          index,
+          end,
+          `the data unit needs ${size} bytes but the file ends ${source.size - end} bytes after its start: the file is truncated`,
+        );
       }
       warnings.push(...parsed.warnings.map((w) => `${path}: HDU ${index}: ${w}`));
-      hdus.push(new HDU(kind, index, header, offset, end, size, parsed.warnings, { path, read: (o, n) => source.read(o, n), readInto: (t, a, o, n) => source.readInto(t, a, o, n), fd: source.fd }));
+      hdus.push(
+        new HDU(kind, index, header, offset, end, size, parsed.warnings, {
+          path,
+          read: (o, n) => source.read(o, n),
+          readInto: (t, a, o, n) => source.readInto(t, a, o, n),
+          fd: source.fd,
+        }),
+      );
       offset = end + padded(size);
     }
     return new HDUList(path, hdus, source, warnings);

@@ -14,7 +14,11 @@ export interface ByteSource {
 }
 
 class FileSource implements ByteSource {
-  constructor(readonly path: string, readonly size: number, private readonly handle: FileHandle) {}
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    private readonly handle: FileHandle,
+  ) {}
   get fd(): number {
     return this.handle.fd;
   }
@@ -39,7 +43,10 @@ class FileSource implements ByteSource {
 }
 
 class MemorySource implements ByteSource {
-  constructor(readonly path: string, private readonly bytes: Buffer) {}
+  constructor(
+    readonly path: string,
+    private readonly bytes: Buffer,
+  ) {}
   get size(): number {
     return this.bytes.length;
   }

@@ -8,7 +8,16 @@ import type { Header } from "./header.js";
 import { escapeHtml } from "../html.js";
 
 export type ColumnValues =
-  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array
   | string[]
   | boolean[]
   | Array<ArrayLike<number | bigint | boolean> | string>;
@@ -76,10 +85,21 @@ export function binaryColumns(header: Header, where: string): Column[] {
       tscal: header.number(`TSCAL${i}`, 1),
       tzero: header.number(`TZERO${i}`, 0),
       tnull: typeof tnull === "number" || typeof tnull === "bigint" ? tnull : undefined,
-      dim: typeof tdim === "string" ? tdim.replace(/[()\s]/g, "").split(",").filter(Boolean).map(Number) : undefined,
+      dim:
+        typeof tdim === "string"
+          ? tdim
+              .replace(/[()\s]/g, "")
+              .split(",")
+              .filter(Boolean)
+              .map(Number)
+          : undefined,
     };
     columns.push(column);
-    offset += parsed.variable ? (parsed.variable === "P" ? 8 : 16) * (parsed.repeat > 0 ? 1 : 0) : parsed.type === "X" ? Math.ceil(parsed.repeat / 8) : parsed.repeat * WIDTH[parsed.type];
+    offset += parsed.variable
+      ? (parsed.variable === "P" ? 8 : 16) * (parsed.repeat > 0 ? 1 : 0)
+      : parsed.type === "X"
+        ? Math.ceil(parsed.repeat / 8)
+        : parsed.repeat * WIDTH[parsed.type];
   }
   const naxis1 = header.number("NAXIS1", 0);
   if (offset > naxis1) throw new Error(`${where}: the columns need ${offset} bytes per row but NAXIS1 is ${naxis1}`);
@@ -104,12 +124,18 @@ function readElements(view: DataView, at: number, count: number, column: Column)
   const raw = (i: number): number | bigint => {
     const p = at + i * width;
     switch (type) {
-      case "B": return view.getUint8(p);
-      case "I": return view.getInt16(p);
-      case "J": return view.getInt32(p);
-      case "K": return view.getBigInt64(p);
-      case "E": return view.getFloat32(p);
-      default: return view.getFloat64(p);
+      case "B":
+        return view.getUint8(p);
+      case "I":
+        return view.getInt16(p);
+      case "J":
+        return view.getInt32(p);
+      case "K":
+        return view.getBigInt64(p);
+      case "E":
+        return view.getFloat32(p);
+      default:
+        return view.getFloat64(p);
     }
   };
   if (scaled) {
@@ -124,15 +150,24 @@ function readElements(view: DataView, at: number, count: number, column: Column)
   }
   let values: ColumnValues;
   if (isUnsigned) {
-    values =
-      type === "B" ? new Int8Array(count) : type === "I" ? new Uint16Array(count) : type === "J" ? new Uint32Array(count) : new BigUint64Array(count);
+    values = type === "B" ? new Int8Array(count) : type === "I" ? new Uint16Array(count) : type === "J" ? new Uint32Array(count) : new BigUint64Array(count);
     for (let i = 0; i < count; i++) {
       const v = raw(i);
       (values as unknown as Array<number | bigint>)[i] = type === "K" ? BigInt.asUintN(64, (v as bigint) + 9223372036854775808n) : Number(v) + Number(unsigned[0]);
     }
   } else {
     values =
-      type === "B" ? new Uint8Array(count) : type === "I" ? new Int16Array(count) : type === "J" ? new Int32Array(count) : type === "K" ? new BigInt64Array(count) : type === "E" ? new Float32Array(count) : new Float64Array(count);
+      type === "B"
+        ? new Uint8Array(count)
+        : type === "I"
+          ? new Int16Array(count)
+          : type === "J"
+            ? new Int32Array(count)
+            : type === "K"
+              ? new BigInt64Array(count)
+              : type === "E"
+                ? new Float32Array(count)
+                : new Float64Array(count);
     for (let i = 0; i < count; i++) (values as unknown as Array<number | bigint>)[i] = raw(i);
   }
   let nulls: Uint8Array | undefined;
@@ -146,7 +181,9 @@ function readElements(view: DataView, at: number, count: number, column: Column)
 function readString(bytes: Uint8Array, at: number, length: number): string {
   let end = at;
   while (end < at + length && bytes[end] !== 0) end++;
-  return Buffer.from(bytes.buffer, bytes.byteOffset + at, end - at).toString("latin1").replace(/ +$/, "");
+  return Buffer.from(bytes.buffer, bytes.byteOffset + at, end - at)
+    .toString("latin1")
+    .replace(/ +$/, "");
 }
 
 /** One column of a binary table whose rows are `bytes` (NAXIS1 × NAXIS2) followed by its heap. */
@@ -290,9 +327,22 @@ export class Table {
   /** The first rows as an HTML table, and a one-line summary. */
   toMimeBundle(): { "text/plain": string; "text/html": string } {
     const shown = Math.min(this.rows, 20);
-    const cell = (v: unknown) => escapeHtml(Array.isArray(v) || ArrayBuffer.isView(v) ? `[${Array.from(v as ArrayLike<unknown>).slice(0, 6).join(", ")}${(v as ArrayLike<unknown>).length > 6 ? ", …" : ""}]` : String(v));
+    const cell = (v: unknown) =>
+      escapeHtml(
+        Array.isArray(v) || ArrayBuffer.isView(v)
+          ? `[${Array.from(v as ArrayLike<unknown>)
+              .slice(0, 6)
+              .join(", ")}${(v as ArrayLike<unknown>).length > 6 ? ", …" : ""}]`
+          : String(v),
+      );
     const head = this.columns.map((c) => `<th>${escapeHtml(c.name)}${c.unit ? `<br><small>${escapeHtml(c.unit)}</small>` : ""}</th>`).join("");
-    const body = Array.from({ length: shown }, (_, r) => `<tr>${Object.values(this.row(r)).map((v) => `<td>${cell(v)}</td>`).join("")}</tr>`).join("");
+    const body = Array.from(
+      { length: shown },
+      (_, r) =>
+        `<tr>${Object.values(this.row(r))
+          .map((v) => `<td>${cell(v)}</td>`)
+          .join("")}</tr>`,
+    ).join("");
     return {
       "text/plain": `Table: ${this.rows} rows × ${this.columns.length} columns (${this.names.join(", ")})`,
       "text/html": `<div><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${this.rows > shown ? `<small>${this.rows - shown} more rows</small>` : ""}</div>`,

@@ -13,10 +13,23 @@ type NumericArray = Float64Array | Float32Array | Int16Array | Int32Array | BigI
 
 export type ColumnInput =
   | NumericArray[]
-  | Float64Array | Float32Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | Uint32Array | BigUint64Array
+  | Float64Array
+  | Float32Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
   | string[]
   | boolean[]
-  | { values: Float64Array | Float32Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | Uint32Array | BigUint64Array | boolean[]; repeat: number; unit?: string }
+  | {
+      values: Float64Array | Float32Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | Uint32Array | BigUint64Array | boolean[];
+      repeat: number;
+      unit?: string;
+    }
   | { values: string[] | boolean[] | ArrayLike<number | bigint>; unit: string; repeat?: number };
 
 interface Field {
@@ -35,8 +48,16 @@ interface Field {
 }
 
 const TYPED: Array<[Function, string, number, (number | bigint)?]> = [
-  [Float64Array, "D", 8], [Float32Array, "E", 4], [Int16Array, "I", 2], [Int32Array, "J", 4], [BigInt64Array, "K", 8],
-  [Uint8Array, "B", 1], [Int8Array, "B", 1, -128], [Uint16Array, "I", 2, 32768], [Uint32Array, "J", 4, 2147483648], [BigUint64Array, "K", 8, 9223372036854775808n],
+  [Float64Array, "D", 8],
+  [Float32Array, "E", 4],
+  [Int16Array, "I", 2],
+  [Int32Array, "J", 4],
+  [BigInt64Array, "K", 8],
+  [Uint8Array, "B", 1],
+  [Int8Array, "B", 1, -128],
+  [Uint16Array, "I", 2, 32768],
+  [Uint32Array, "J", 4, 2147483648],
+  [BigUint64Array, "K", 8, 9223372036854775808n],
 ];
 
 function field(name: string, input: ColumnInput, rows: number | undefined): Field {
@@ -57,13 +78,32 @@ function field(name: string, input: ColumnInput, rows: number | undefined): Fiel
   }
   if (Array.isArray(values) && (values.length === 0 || typeof values[0] === "boolean")) {
     const flags = values as boolean[];
-    return { name, code: "L", repeat, width: repeat, unit: spec.unit, write: (out, at, row) => { for (let k = 0; k < repeat; k++) out[at + k] = flags[row * repeat + k] ? 0x54 : 0x46; } };
+    return {
+      name,
+      code: "L",
+      repeat,
+      width: repeat,
+      unit: spec.unit,
+      write: (out, at, row) => {
+        for (let k = 0; k < repeat; k++) out[at + k] = flags[row * repeat + k] ? 0x54 : 0x46;
+      },
+    };
   }
   const kind = TYPED.find(([Type]) => values instanceof Type);
   if (!kind) throw new TypeError(`column ${name}: use a typed array, a string[], a boolean[] or an array of typed arrays`);
   const [, code, size, tzero] = kind;
   const typed = values as ArrayLike<number | bigint>;
-  return { name, code, repeat, width: size * repeat, tzero, unit: spec.unit, write: (out, at, row) => { for (let k = 0; k < repeat; k++) put(out, at + k * size, code, tzero, typed[row * repeat + k]); } };
+  return {
+    name,
+    code,
+    repeat,
+    width: size * repeat,
+    tzero,
+    unit: spec.unit,
+    write: (out, at, row) => {
+      for (let k = 0; k < repeat; k++) put(out, at + k * size, code, tzero, typed[row * repeat + k]);
+    },
+  };
 }
 
 /** The largest `size` over `items` (a loop: spreading a million rows into Math.max overflows the stack). */
@@ -76,12 +116,23 @@ function widest<T>(items: ArrayLike<T>, size: (item: T) => number, least = 1): n
 /** Big-endian bytes of one stored value (the unsigned conventions store value − TZERO). */
 function put(out: Buffer, at: number, code: string, tzero: number | bigint | undefined, v: number | bigint): void {
   switch (code) {
-    case "D": out.writeDoubleBE(Number(v), at); break;
-    case "E": out.writeFloatBE(Number(v), at); break;
-    case "B": out.writeUInt8(tzero === undefined ? Number(v) : Number(v) + 128, at); break;
-    case "I": out.writeInt16BE(tzero === undefined ? Number(v) : Number(v) - 32768, at); break;
-    case "J": out.writeInt32BE(tzero === undefined ? Number(v) : Number(v) - 2147483648, at); break;
-    default: out.writeBigInt64BE(tzero === undefined ? BigInt(v) : BigInt.asIntN(64, BigInt(v) - 9223372036854775808n), at);
+    case "D":
+      out.writeDoubleBE(Number(v), at);
+      break;
+    case "E":
+      out.writeFloatBE(Number(v), at);
+      break;
+    case "B":
+      out.writeUInt8(tzero === undefined ? Number(v) : Number(v) + 128, at);
+      break;
+    case "I":
+      out.writeInt16BE(tzero === undefined ? Number(v) : Number(v) - 32768, at);
+      break;
+    case "J":
+      out.writeInt32BE(tzero === undefined ? Number(v) : Number(v) - 2147483648, at);
+      break;
+    default:
+      out.writeBigInt64BE(tzero === undefined ? BigInt(v) : BigInt.asIntN(64, BigInt(v) - 9223372036854775808n), at);
   }
 }
 
@@ -101,7 +152,14 @@ function variableField(name: string, arrays: NumericArray[], unit: string | unde
   const offsets: number[] = [];
   heap.reduce((at, b) => (offsets.push(at), at + b.length), 0);
   const f: Field = {
-    name, code, repeat: 1, width: wide ? 16 : 8, tzero, unit, heap, tform: `1${wide ? "Q" : "P"}${code}(${maxLength})`,
+    name,
+    code,
+    repeat: 1,
+    width: wide ? 16 : 8,
+    tzero,
+    unit,
+    heap,
+    tform: `1${wide ? "Q" : "P"}${code}(${maxLength})`,
     write: (out, at, row) => {
       const offset = (f.heapBase ?? 0) + offsets[row];
       if (wide) {
@@ -117,7 +175,13 @@ function variableField(name: string, arrays: NumericArray[], unit: string | unde
 }
 
 /** One column of an ASCII table: its TFORM and each row's text, right-aligned in `width`. */
-interface AsciiField { name: string; tform: string; width: number; unit?: string; text(row: number): string }
+interface AsciiField {
+  name: string;
+  tform: string;
+  width: number;
+  unit?: string;
+  text(row: number): string;
+}
 
 /** Fortran-style exponent (E+05, not e+5) with `digits` after the point: enough to round-trip. */
 function exponential(v: number, digits: number, letter: "E" | "D"): string {
@@ -168,7 +232,11 @@ function asciiTable(columns: Record<string, ColumnInput>, rows: number): { cards
   ];
   fields.forEach((f, i) => {
     const n = i + 1;
-    cards.push({ keyword: `TTYPE${n}`, value: f.name, comment: "" }, { keyword: `TFORM${n}`, value: f.tform, comment: "" }, { keyword: `TBCOL${n}`, value: starts[i] + 1, comment: "" });
+    cards.push(
+      { keyword: `TTYPE${n}`, value: f.name, comment: "" },
+      { keyword: `TFORM${n}`, value: f.tform, comment: "" },
+      { keyword: `TBCOL${n}`, value: starts[i] + 1, comment: "" },
+    );
     if (f.unit) cards.push({ keyword: `TUNIT${n}`, value: f.unit, comment: "" });
   });
   const data = Buffer.alloc(Math.ceil((rowBytes * rows) / BLOCK) * BLOCK, 0x20);
@@ -252,9 +320,15 @@ export async function writeTable(file: string, columns: Record<string, ColumnInp
   }
   const { cards, data } = table;
   if (options.extname) cards.push({ keyword: "EXTNAME", value: options.extname, comment: "" });
-  cards.push(...cardsOf(options.header).filter((c) => !/^(XTENSION|BITPIX|NAXIS\d*|PCOUNT|GCOUNT|TFIELDS|T(TYPE|FORM|UNIT|ZERO|SCAL|BCOL|NULL)\d+|THEAP|EXTNAME|END)$/.test(c.keyword)));
+  cards.push(
+    ...cardsOf(options.header).filter((c) => !/^(XTENSION|BITPIX|NAXIS\d*|PCOUNT|GCOUNT|TFIELDS|T(TYPE|FORM|UNIT|ZERO|SCAL|BCOL|NULL)\d+|THEAP|EXTNAME|END)$/.test(c.keyword)),
+  );
   const block = (text: string) => Buffer.from(text.padEnd(Math.ceil(text.length / BLOCK) * BLOCK), "latin1");
-  const primary = block(["SIMPLE  =                    T", "BITPIX  =                    8", "NAXIS   =                    0", "EXTEND  =                    T", "END"].map((c) => c.padEnd(80)).join(""));
+  const primary = block(
+    ["SIMPLE  =                    T", "BITPIX  =                    8", "NAXIS   =                    0", "EXTEND  =                    T", "END"]
+      .map((c) => c.padEnd(80))
+      .join(""),
+  );
   const header = block(cards.map((c) => formatCard(c)).join("") + "END".padEnd(80));
   await writeAtomically(file, [primary, header, data], options.overwrite ?? false);
 }

@@ -10,9 +10,17 @@ import { formatCard, type Card, type CardValue } from "./card.js";
 import type { ImageArray, PixelArray } from "./image-data.js";
 import { BLOCK } from "./open.js";
 
-const BITPIX: Array<[new (...a: never[]) => PixelArray, number, (CardValue)?]> = [
-  [Uint8Array, 8], [Int8Array, 8, -128], [Int16Array, 16], [Uint16Array, 16, 32768], [Int32Array, 32], [Uint32Array, 32, 2147483648],
-  [BigInt64Array, 64], [BigUint64Array, 64, 9223372036854775808n], [Float32Array, -32], [Float64Array, -64],
+const BITPIX: Array<[new (...a: never[]) => PixelArray, number, CardValue?]> = [
+  [Uint8Array, 8],
+  [Int8Array, 8, -128],
+  [Int16Array, 16],
+  [Uint16Array, 16, 32768],
+  [Int32Array, 32],
+  [Uint32Array, 32, 2147483648],
+  [BigInt64Array, 64],
+  [BigUint64Array, 64, 9223372036854775808n],
+  [Float32Array, -32],
+  [Float64Array, -64],
 ];
 
 const STRUCTURAL = /^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|BZERO|BSCALE|END)$/;
@@ -33,12 +41,23 @@ function encode(data: PixelArray, bitpix: number, bzero: CardValue | undefined):
     const at = i * width;
     const v = data[i];
     switch (bitpix) {
-      case 8: out.writeUInt8(bzero === undefined ? Number(v) : Number(v) + 128, at); break;
-      case 16: out.writeInt16BE(bzero === undefined ? Number(v) : Number(v) - 32768, at); break;
-      case 32: out.writeInt32BE(bzero === undefined ? Number(v) : Number(v) - 2147483648, at); break;
-      case 64: out.writeBigInt64BE(bzero === undefined ? BigInt(v) : BigInt.asIntN(64, BigInt(v) - 9223372036854775808n), at); break;
-      case -32: out.writeFloatBE(Number(v), at); break;
-      default: out.writeDoubleBE(Number(v), at);
+      case 8:
+        out.writeUInt8(bzero === undefined ? Number(v) : Number(v) + 128, at);
+        break;
+      case 16:
+        out.writeInt16BE(bzero === undefined ? Number(v) : Number(v) - 32768, at);
+        break;
+      case 32:
+        out.writeInt32BE(bzero === undefined ? Number(v) : Number(v) - 2147483648, at);
+        break;
+      case 64:
+        out.writeBigInt64BE(bzero === undefined ? BigInt(v) : BigInt.asIntN(64, BigInt(v) - 9223372036854775808n), at);
+        break;
+      case -32:
+        out.writeFloatBE(Number(v), at);
+        break;
+      default:
+        out.writeDoubleBE(Number(v), at);
     }
   }
   return out;
@@ -51,7 +70,10 @@ export async function writeImage(file: string, image: ImageArray, options: { hea
   const count = image.shape.reduce((a, b) => a * b, 1);
   if (count !== image.data.length) throw new RangeError(`writeImage(${file}): shape ${image.shape.join(" × ")} holds ${count} values, the data ${image.data.length}`);
   if (!options.overwrite) {
-    const exists = await stat(file).then(() => true, () => false);
+    const exists = await stat(file).then(
+      () => true,
+      () => false,
+    );
     if (exists) throw new Error(`writeImage: ${file} exists (pass { overwrite: true } to replace it)`);
   }
   const cards = [
@@ -59,7 +81,12 @@ export async function writeImage(file: string, image: ImageArray, options: { hea
     { keyword: "BITPIX", value: bitpix, comment: "array data type" },
     { keyword: "NAXIS", value: image.shape.length, comment: "number of array dimensions" },
     ...image.shape.map((n, i) => ({ keyword: `NAXIS${i + 1}`, value: n, comment: "" })),
-    ...(bzero !== undefined ? [{ keyword: "BZERO", value: bzero, comment: "offset for unsigned integers" }, { keyword: "BSCALE", value: 1, comment: "" }] : []),
+    ...(bzero !== undefined
+      ? [
+          { keyword: "BZERO", value: bzero, comment: "offset for unsigned integers" },
+          { keyword: "BSCALE", value: 1, comment: "" },
+        ]
+      : []),
     ...cardsOf(options.header).filter((c) => !STRUCTURAL.test(c.keyword)),
   ];
   const header = Buffer.from((cards.map((c) => formatCard(c)).join("") + "END".padEnd(80)).padEnd(Math.ceil((cards.length + 1) / 36) * BLOCK), "latin1");
@@ -73,7 +100,13 @@ export async function writeImage(file: string, image: ImageArray, options: { hea
  * write leaves the old file intact; refuses to replace a file unless `overwrite`.
  */
 export async function writeAtomically(file: string, parts: Buffer[], overwrite: boolean): Promise<void> {
-  if (!overwrite && (await stat(file).then(() => true, () => false))) {
+  if (
+    !overwrite &&
+    (await stat(file).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new Error(`write: ${file} exists (pass { overwrite: true } to replace it)`);
   }
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString("hex")}.tmp`);

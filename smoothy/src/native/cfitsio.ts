@@ -41,7 +41,11 @@ function reader(): ChildProcess {
     if (pending.size === 0) idle(started);
   });
   started.on("exit", (code, signal) => {
-    const why = stopped.has(started) ? "the cfitsio reader was stopped to cancel another read; read again" : signal ? `cfitsio crashed (${signal}) decoding the data: the compressed data are damaged` : `the cfitsio reader exited (${code})`;
+    const why = stopped.has(started)
+      ? "the cfitsio reader was stopped to cancel another read; read again"
+      : signal
+        ? `cfitsio crashed (${signal}) decoding the data: the compressed data are damaged`
+        : `the cfitsio reader exited (${code})`;
     for (const p of pending.values()) p.reject(new Error(why));
     pending.clear();
   });
@@ -72,10 +76,12 @@ export function readCompressedPixels(request: ReadRequest, signal?: AbortSignal)
       stopped.add(process);
       process.kill("SIGKILL");
     };
-    const settle = <T,>(f: (v: T) => void) => (v: T) => {
-      signal?.removeEventListener("abort", cancel);
-      f(v);
-    };
+    const settle =
+      <T>(f: (v: T) => void) =>
+      (v: T) => {
+        signal?.removeEventListener("abort", cancel);
+        f(v);
+      };
     pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
     signal?.addEventListener("abort", cancel, { once: true });
     process.send({ id, request });

@@ -44,15 +44,17 @@ export class Run<I, R> implements AsyncIterable<TaskResult<I, R>> {
     this.done = start((r) => {
       this.results.push(r);
       this.wake();
-    }).then(
-      () => this.results,
-      (e) => {
-        throw e;
-      },
-    ).finally(() => {
-      this.settled = true;
-      this.wake();
-    });
+    })
+      .then(
+        () => this.results,
+        (e) => {
+          throw e;
+        },
+      )
+      .finally(() => {
+        this.settled = true;
+        this.wake();
+      });
     this.done.catch(() => undefined); // the iterator and `done` both report the error
   }
 
@@ -82,7 +84,9 @@ export class Run<I, R> implements AsyncIterable<TaskResult<I, R>> {
    * the catalogue of the whole run, as plain objects.
    */
   rows(): Array<Record<string, unknown>> {
-    return this.results.filter((r) => r.ok).flatMap((r) => (Array.isArray(r.value) ? r.value : [r.value]).map((v) => ({ input: r.key, ...(typeof v === "object" && v !== null ? v : { value: v }) })));
+    return this.results
+      .filter((r) => r.ok)
+      .flatMap((r) => (Array.isArray(r.value) ? r.value : [r.value]).map((v) => ({ input: r.key, ...(typeof v === "object" && v !== null ? v : { value: v }) })));
   }
 }
 

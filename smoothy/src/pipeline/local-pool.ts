@@ -76,7 +76,16 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
         retry(busy.task);
       } else {
         remaining--;
-        record({ key: busy.task.key, input: busy.task.input, ok: Boolean(m.ok), value: m.value, error: m.error, attempts: busy.task.attempts + 1, worker: "local", seconds: m.seconds ?? 0 });
+        record({
+          key: busy.task.key,
+          input: busy.task.input,
+          ok: Boolean(m.ok),
+          value: m.value,
+          error: m.error,
+          attempts: busy.task.attempts + 1,
+          worker: "local",
+          seconds: m.seconds ?? 0,
+        });
       }
       schedule();
     });
@@ -111,7 +120,15 @@ export async function runLocal(tasks: PoolTask[], options: PoolOptions, emit: (r
       if (busy.task.attempts + 1 < options.attempts) retry(busy.task);
       else {
         remaining--;
-        record({ key: busy.task.key, input: busy.task.input, ok: false, error: { name: error.name, message: error.message }, attempts: busy.task.attempts + 1, worker: "local", seconds: 0 });
+        record({
+          key: busy.task.key,
+          input: busy.task.input,
+          ok: false,
+          error: { name: error.name, message: error.message },
+          attempts: busy.task.attempts + 1,
+          worker: "local",
+          seconds: 0,
+        });
       }
     } else if (slots.length === 0 && /did not load|exports no default/.test(error.message)) {
       // The module itself is broken: every task would fail the same way.

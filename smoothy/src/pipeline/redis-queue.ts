@@ -21,7 +21,13 @@ export interface RedisOptions {
 export function connectionOf(url: string): { host: string; port: number; password?: string; db?: number; maxRetriesPerRequest: null } {
   const u = new URL(url);
   if (u.protocol !== "redis:") throw new Error(`--redis ${url}: expected redis://host:port`);
-  return { host: u.hostname || "127.0.0.1", port: Number(u.port || 6379), password: u.password || undefined, db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined, maxRetriesPerRequest: null };
+  return {
+    host: u.hostname || "127.0.0.1",
+    port: Number(u.port || 6379),
+    password: u.password || undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined,
+    maxRetriesPerRequest: null,
+  };
 }
 
 interface JobData {
@@ -31,7 +37,7 @@ interface JobData {
 }
 
 function resultOf(job: Job<JobData>, ok: boolean): TaskResult {
-  const value = ok ? (typeof job.returnvalue === "string" ? JSON.parse(job.returnvalue) : job.returnvalue) as { value: unknown; worker: string; seconds: number } : undefined;
+  const value = ok ? ((typeof job.returnvalue === "string" ? JSON.parse(job.returnvalue) : job.returnvalue) as { value: unknown; worker: string; seconds: number }) : undefined;
   return {
     key: job.data.key,
     input: job.data.input,
@@ -89,11 +95,13 @@ export async function runRedis(tasks: PoolTask[], options: RedisOptions, emit: (
       else if (state === "failed") await settle(jobId, false);
     }
     const fresh = [...waiting.entries()].filter(([, t]) => t.attempts === 0);
-    await queue.addBulk(fresh.map(([jobId, t]) => ({
-      name: "task",
-      data: { task: options.task, key: t.key, input: t.input },
-      opts: { jobId, attempts: options.attempts, backoff: { type: "exponential", delay: options.backoff }, removeOnComplete: false, removeOnFail: false },
-    })));
+    await queue.addBulk(
+      fresh.map(([jobId, t]) => ({
+        name: "task",
+        data: { task: options.task, key: t.key, input: t.input },
+        opts: { jobId, attempts: options.attempts, backoff: { type: "exponential", delay: options.backoff }, removeOnComplete: false, removeOnFail: false },
+      })),
+    );
     if (waiting.size > 0) await finished;
   } finally {
     options.signal?.removeEventListener("abort", abort);

@@ -20,7 +20,7 @@ export interface TaskResult<I = unknown, R = unknown> {
 }
 
 export function keyOf(input: unknown): string {
-  return typeof input === "string" ? input : JSON.stringify(input) ?? String(input);
+  return typeof input === "string" ? input : (JSON.stringify(input) ?? String(input));
 }
 
 /** A stable id for a task and an input (BullMQ job ids may not contain every character a path can). */

@@ -44,28 +44,57 @@ export async function writeSyntheticArchive(dir: string, count: number, options:
     const nz = channels[Math.floor(random() * channels.length)];
     const noise = 0.005 + random() * 0.02;
     const sources = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
-      x: 8 + random() * (n - 16), y: 8 + random() * (n - 16), channel: 6 + random() * (nz - 12),
-      sigma: 1.5 + random() * 2.5, sigmaChannels: 1.5 + random() * 2, peak: 0.2 + random(),
+      x: 8 + random() * (n - 16),
+      y: 8 + random() * (n - 16),
+      channel: 6 + random() * (nz - 12),
+      sigma: 1.5 + random() * 2.5,
+      sigmaChannels: 1.5 + random() * 2,
+      peak: 0.2 + random(),
     }));
     const data = new Float32Array(n * n * nz);
-    for (let z = 0; z < nz; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-      let v = noise * gauss();
-      for (const s of sources) {
-        const d = ((x - s.x) ** 2 + (y - s.y) ** 2) / (2 * s.sigma ** 2) + (z - s.channel) ** 2 / (2 * s.sigmaChannels ** 2);
-        if (d < 20) v += s.peak * Math.exp(-d);
-      }
-      data[(z * n + y) * n + x] = v;
-    }
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < n; y++)
+        for (let x = 0; x < n; x++) {
+          let v = noise * gauss();
+          for (const s of sources) {
+            const d = ((x - s.x) ** 2 + (y - s.y) ** 2) / (2 * s.sigma ** 2) + (z - s.channel) ** 2 / (2 * s.sigmaChannels ** 2);
+            if (d < 20) v += s.peak * Math.exp(-d);
+          }
+          data[(z * n + y) * n + x] = v;
+        }
     const file = path.join(dir, `cube-${String(c).padStart(4, "0")}.fits`);
-    await writeImage(file, { shape: [n, n, nz], data }, {
-      overwrite: true,
-      header: {
-        OBJECT: `synthetic ${c}`, TELESCOP: "ALMA", BUNIT: "Jy/beam", BMAJ: 0.5 / 3600, BMIN: 0.4 / 3600, BPA: 20,
-        CTYPE1: "RA---SIN", CRVAL1: 83.8 + c * 0.01, CDELT1: -0.1 / 3600, CRPIX1: n / 2, CUNIT1: "deg",
-        CTYPE2: "DEC--SIN", CRVAL2: -5.4 + c * 0.005, CDELT2: 0.1 / 3600, CRPIX2: n / 2, CUNIT2: "deg",
-        CTYPE3: "FREQ", CRVAL3: 230.538e9, CDELT3: 488281.25, CRPIX3: nz / 2, CUNIT3: "Hz", RESTFRQ: 230.538e9, SPECSYS: "LSRK",
+    await writeImage(
+      file,
+      { shape: [n, n, nz], data },
+      {
+        overwrite: true,
+        header: {
+          OBJECT: `synthetic ${c}`,
+          TELESCOP: "ALMA",
+          BUNIT: "Jy/beam",
+          BMAJ: 0.5 / 3600,
+          BMIN: 0.4 / 3600,
+          BPA: 20,
+          CTYPE1: "RA---SIN",
+          CRVAL1: 83.8 + c * 0.01,
+          CDELT1: -0.1 / 3600,
+          CRPIX1: n / 2,
+          CUNIT1: "deg",
+          CTYPE2: "DEC--SIN",
+          CRVAL2: -5.4 + c * 0.005,
+          CDELT2: 0.1 / 3600,
+          CRPIX2: n / 2,
+          CUNIT2: "deg",
+          CTYPE3: "FREQ",
+          CRVAL3: 230.538e9,
+          CDELT3: 488281.25,
+          CRPIX3: nz / 2,
+          CUNIT3: "Hz",
+          RESTFRQ: 230.538e9,
+          SPECSYS: "LSRK",
+        },
       },
-    });
+    );
     cubes.push({ file, shape: [n, n, nz], noise, sources });
   }
   return cubes;

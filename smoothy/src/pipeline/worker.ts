@@ -60,29 +60,37 @@ export async function main(_command: string, args: string[]): Promise<number> {
   }
   const lockDuration = Number(flags.get("lock-duration") ?? 30_000);
   // Task modules a job may name: smoothy's own, and files under the worker user's home or --allow folders.
-  const roots = [path.resolve(fileURLToPath(new URL("..", import.meta.url))), ...(process.env.HOME ? [path.resolve(process.env.HOME)] : []), ...allowFlags.map((d) => path.resolve(d))];
+  const roots = [
+    path.resolve(fileURLToPath(new URL("..", import.meta.url))),
+    ...(process.env.HOME ? [path.resolve(process.env.HOME)] : []),
+    ...allowFlags.map((d) => path.resolve(d)),
+  ];
   const tasks = new Map<string, Promise<TaskFunction>>();
   const me = `${os.hostname()}:${process.pid}`;
-  const worker = new Worker(queue, async (job) => {
-    const { task, input } = job.data as { task: string; input: unknown };
-    allowed(task, roots);
-    if (!tasks.has(task)) {
-      const loading = loadTask(task);
-      tasks.set(task, loading);
-      // A failed import (a file system hiccup) is tried again by the next job, not cached.
-      loading.catch(() => tasks.delete(task));
-    }
-    const started = performance.now();
-    const value = await (await tasks.get(task)!)(input);
-    return { value, worker: me, seconds: (performance.now() - started) / 1000 };
-  }, {
-    connection: connectionOf(flags.get("redis") ?? "redis://127.0.0.1:6379"),
-    concurrency: Number(flags.get("concurrency") ?? 1),
-    // A dead worker's job goes back to the queue once its lock has not been renewed for this long.
-    lockDuration,
-    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-    maxStalledCount: 3,
-  });
+  const worker = new Worker(
+    queue,
+    async (job) => {
+      const { task, input } = job.data as { task: string; input: unknown };
+      allowed(task, roots);
+      if (!tasks.has(task)) {
+        const loading = loadTask(task);
+        tasks.set(task, loading);
+        // A failed import (a file system hiccup) is tried again by the next job, not cached.
+        loading.catch(() => tasks.delete(task));
+      }
+      const started = performance.now();
+      const value = await (await tasks.get(task)!)(input);
+      return { value, worker: me, seconds: (performance.now() - started) / 1000 };
+    },
+    {
+      connection: connectionOf(flags.get("redis") ?? "redis://127.0.0.1:6379"),
+      concurrency: Number(flags.get("concurrency") ?? 1),
+      // A dead worker's job goes back to the queue once its lock has not been renewed for this long.
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      maxStalledCount: 3,
+    },
+  );
   worker.on("failed", (job, error) => console.error(`[worker ${me}] ${job?.data?.key}: ${error.message}`));
   await worker.waitUntilReady();
   console.error(`[worker ${me}] taking jobs from ${queue}`);

@@ -35,7 +35,10 @@ export class GmsWorkspace {
   readonly background: Float64Array;
   readonly sorted: Float64Array;
 
-  constructor(readonly nx: number, readonly ny: number) {
+  constructor(
+    readonly nx: number,
+    readonly ny: number,
+  ) {
     this.threshold = new ThresholdWorkspace(nx, ny);
     this.morphology = new MorphologyWorkspace(nx, ny);
     this.properties = new PropertiesWorkspace(nx, ny);
@@ -48,7 +51,8 @@ export class GmsWorkspace {
 
 /** (a − min) / (max − min) in place; false when the image is constant. */
 function normalise(a: Float64Array): boolean {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < a.length; i++) {
     if (a[i] < lo) lo = a[i];
     if (a[i] > hi) hi = a[i];
@@ -75,13 +79,15 @@ export function optimalWindow(f: Float64Array, ws: GmsWorkspace, p: number, step
   sorted.sort();
   const bg = percentileSorted(sorted, p * 100);
   const fg = percentileSorted(sorted, (1 - p) * 100);
-  let best = -1, bestCount = nx * ny;
+  let best = -1,
+    bestCount = nx * ny;
   for (let radius = radiusMin; radius <= radiusMax; radius += unit) {
     step?.();
     ws.threshold.threshold(f, oddBlock(radius), mask);
     let count = 0;
     for (let i = 0; i < f.length; i++) {
-      const toBg = Math.abs(f[i] - bg), toFg = Math.abs(f[i] - fg);
+      const toBg = Math.abs(f[i] - bg),
+        toFg = Math.abs(f[i] - fg);
       if (mask[i] ? toBg < toFg : toBg > toFg) count++;
     }
     if (count < bestCount) {
@@ -104,8 +110,10 @@ function drawBumps(background: Float64Array, nx: number, ny: number, regions: Re
     const sigma = Math.max(0.5, BUMP_SIGMA * r.equivalentRadius);
     const reach = 3 * sigma;
     const k = -1 / (2 * sigma * sigma);
-    const x0 = Math.max(0, Math.ceil(r.x - reach)), x1 = Math.min(nx - 1, Math.floor(r.x + reach));
-    const y0 = Math.max(0, Math.ceil(r.y - reach)), y1 = Math.min(ny - 1, Math.floor(r.y + reach));
+    const x0 = Math.max(0, Math.ceil(r.x - reach)),
+      x1 = Math.min(nx - 1, Math.floor(r.x + reach));
+    const y0 = Math.max(0, Math.ceil(r.y - reach)),
+      y1 = Math.min(ny - 1, Math.floor(r.y + reach));
     for (let y = y0; y <= y1; y++) {
       const dy2 = (y - r.y) ** 2;
       for (let x = x0; x <= x1; x++) {

@@ -16,7 +16,10 @@ export class MorphologyWorkspace {
   readonly eroded: Uint8Array;
   private readonly queue: Int32Array;
 
-  constructor(readonly nx: number, readonly ny: number) {
+  constructor(
+    readonly nx: number,
+    readonly ny: number,
+  ) {
     const n = Math.max(nx, ny);
     this.dist = new Float64Array(nx * ny);
     this.f = new Float64Array(n);
@@ -107,12 +110,15 @@ export class MorphologyWorkspace {
     for (let start = 0; start < mask.length; start++) {
       if (!mask[start] || labels[start] !== 0) continue;
       const id = ++count;
-      let head = 0, tail = 0, border = false;
+      let head = 0,
+        tail = 0,
+        border = false;
       queue[tail++] = start;
       labels[start] = id;
       while (head < tail) {
         const i = queue[head++];
-        const x = i % nx, y = (i - x) / nx;
+        const x = i % nx,
+          y = (i - x) / nx;
         if (x === 0 || y === 0 || x === nx - 1 || y === ny - 1) border = true;
         for (let dy = -1; dy <= 1; dy++) {
           const yy = y + dy;

@@ -41,7 +41,10 @@ export class PropertiesWorkspace {
   private readonly points: Float64Array;
   private readonly hull: Float64Array;
 
-  constructor(readonly nx: number, readonly ny: number) {
+  constructor(
+    readonly nx: number,
+    readonly ny: number,
+  ) {
     this.box = new Uint8Array(nx * ny);
     this.queue = new Int32Array(nx * ny);
     this.rowLo = new Int32Array(ny);
@@ -54,13 +57,21 @@ export class PropertiesWorkspace {
   measure(labels: Int32Array, count: number, intensity: ArrayLike<number>): RegionProperties[] {
     const { nx, ny } = this;
     const n = new Float64Array(count + 1);
-    const x0 = new Float64Array(count + 1), y0 = new Float64Array(count + 1);
-    const sx = new Float64Array(count + 1), sy = new Float64Array(count + 1);
-    const sxx = new Float64Array(count + 1), syy = new Float64Array(count + 1), sxy = new Float64Array(count + 1);
-    const xmin = new Int32Array(count + 1).fill(nx), xmax = new Int32Array(count + 1).fill(-1);
-    const ymin = new Int32Array(count + 1).fill(ny), ymax = new Int32Array(count + 1).fill(-1);
-    const vmin = new Float64Array(count + 1).fill(Infinity), vmax = new Float64Array(count + 1).fill(-Infinity);
-    const vsum = new Float64Array(count + 1), vcount = new Float64Array(count + 1);
+    const x0 = new Float64Array(count + 1),
+      y0 = new Float64Array(count + 1);
+    const sx = new Float64Array(count + 1),
+      sy = new Float64Array(count + 1);
+    const sxx = new Float64Array(count + 1),
+      syy = new Float64Array(count + 1),
+      sxy = new Float64Array(count + 1);
+    const xmin = new Int32Array(count + 1).fill(nx),
+      xmax = new Int32Array(count + 1).fill(-1);
+    const ymin = new Int32Array(count + 1).fill(ny),
+      ymax = new Int32Array(count + 1).fill(-1);
+    const vmin = new Float64Array(count + 1).fill(Infinity),
+      vmax = new Float64Array(count + 1).fill(-Infinity);
+    const vsum = new Float64Array(count + 1),
+      vcount = new Float64Array(count + 1);
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++) {
         const i = y * nx + x;
@@ -71,7 +82,8 @@ export class PropertiesWorkspace {
           x0[l] = x;
           y0[l] = y;
         }
-        const dx = x - x0[l], dy = y - y0[l];
+        const dx = x - x0[l],
+          dy = y - y0[l];
         n[l]++;
         sx[l] += dx;
         sy[l] += dy;
@@ -95,13 +107,15 @@ export class PropertiesWorkspace {
     for (let l = 1; l <= count; l++) {
       const area = n[l];
       if (area === 0) continue;
-      const mx = sx[l] / area, my = sy[l] / area;
+      const mx = sx[l] / area,
+        my = sy[l] / area;
       const cxx = sxx[l] / area - mx * mx;
       const cyy = syy[l] / area - my * my;
       const cxy = sxy[l] / area - mx * my;
       const mean = (cxx + cyy) / 2;
       const spread = Math.sqrt(((cxx - cyy) / 2) ** 2 + cxy * cxy);
-      const l1 = Math.max(0, mean + spread), l2 = Math.max(0, mean - spread);
+      const l1 = Math.max(0, mean + spread),
+        l2 = Math.max(0, mean - spread);
       let orientation = cxx === cyy && cxy === 0 ? 0 : (0.5 * Math.atan2(2 * cxy, cxx - cyy) * 180) / Math.PI;
       if (orientation <= -90) orientation += 180;
       const convex = this.convexArea(labels, l, xmin[l], xmax[l], ymin[l], ymax[l]);
@@ -132,7 +146,8 @@ export class PropertiesWorkspace {
     // Only the leftmost and rightmost pixel of each row can contribute hull vertices.
     let m = 0;
     for (let y = y0; y <= y1; y++) {
-      let lo = -1, hi = -1;
+      let lo = -1,
+        hi = -1;
       for (let x = x0; x <= x1; x++) {
         if (labels[y * nx + x] !== l) continue;
         if (lo < 0) lo = x;
@@ -141,7 +156,14 @@ export class PropertiesWorkspace {
       rowLo[y - y0] = lo;
       rowHi[y - y0] = hi;
       if (lo < 0) continue;
-      for (const [px, py] of [[lo - 0.5, y], [lo, y - 0.5], [lo, y + 0.5], [hi + 0.5, y], [hi, y - 0.5], [hi, y + 0.5]]) {
+      for (const [px, py] of [
+        [lo - 0.5, y],
+        [lo, y - 0.5],
+        [lo, y + 0.5],
+        [hi + 0.5, y],
+        [hi, y - 0.5],
+        [hi, y + 0.5],
+      ]) {
         points[2 * m] = px;
         points[2 * m + 1] = py;
         m++;
@@ -172,11 +194,14 @@ export class PropertiesWorkspace {
     const eps = 1e-9;
     let count = 0;
     for (let y = y0; y <= y1; y++) {
-      let lo = Infinity, hi = -Infinity;
+      let lo = Infinity,
+        hi = -Infinity;
       for (let e = 0; e < h; e++) {
-        const ax = hull[2 * e], ay = hull[2 * e + 1];
+        const ax = hull[2 * e],
+          ay = hull[2 * e + 1];
         const f = (e + 1) % h;
-        const bx = hull[2 * f], by = hull[2 * f + 1];
+        const bx = hull[2 * f],
+          by = hull[2 * f + 1];
         if ((ay - y) * (by - y) > 0) continue;
         if (ay === by) {
           lo = Math.min(lo, ax, bx);
@@ -195,7 +220,8 @@ export class PropertiesWorkspace {
   /** The region's area with its holes filled. */
   private filledArea(labels: Int32Array, l: number, x0: number, x1: number, y0: number, y1: number): number {
     const { nx, box, queue } = this;
-    const w = x1 - x0 + 1, hgt = y1 - y0 + 1;
+    const w = x1 - x0 + 1,
+      hgt = y1 - y0 + 1;
     // box: 1 = region, 2 = background reached from the border, 0 = hole (so far).
     for (let y = 0; y < hgt; y++) for (let x = 0; x < w; x++) box[y * w + x] = labels[(y + y0) * nx + x + x0] === l ? 1 : 0;
     let tail = 0;
@@ -215,7 +241,8 @@ export class PropertiesWorkspace {
     }
     for (let head = 0; head < tail; head++) {
       const i = queue[head];
-      const x = i % w, y = (i - x) / w;
+      const x = i % w,
+        y = (i - x) / w;
       if (x > 0) seed(i - 1);
       if (x < w - 1) seed(i + 1);
       if (y > 0) seed(i - w);

@@ -119,7 +119,9 @@ function channelAxisOf(cube: Cube, requested: number | undefined): number {
   const axis = cube.spectralAxis;
   if (axis >= 0) return axis;
   const ctypes = cube.worldAxes.map((a) => cube.wcs!.ctype[a] || "(none)").join(", ");
-  throw new Error(`findRegions: ${cube.source} has a WCS without a spectral axis (CTYPE FREQ, VRAD, VOPT or WAVE; its axes are ${ctypes}): pass { spectralAxis } to name the channel axis`);
+  throw new Error(
+    `findRegions: ${cube.source} has a WCS without a spectral axis (CTYPE FREQ, VRAD, VOPT or WAVE; its axes are ${ctypes}): pass { spectralAxis } to name the channel axis`,
+  );
 }
 
 /** Frequencies (Hz) of every channel, or undefined without a usable spectral WCS. */
@@ -165,7 +167,8 @@ export function findRegions(cube: Cube, options: FindRegionsOptions = {}): Regio
   const regions: Region[] = [];
   // A one-channel slab collapsed gives an Image with the cube's celestial pixels and WCS; the sum
   // itself is formed here, in one pass over the range.
-  const first = cube.shape.map(() => 0), end = cube.shape.slice();
+  const first = cube.shape.map(() => 0),
+    end = cube.shape.slice();
   end[spec] = 1;
   const template = cube.subcube(first, end).collapse("sum", spec);
   for (const { start, stop } of candidateRanges) {
@@ -176,17 +179,39 @@ export function findRegions(cube: Cube, options: FindRegionsOptions = {}): Regio
     const index = ranges.length;
     const stacked = template.withData(sum, { source: `channels ${start}:${stop} of ${cube.source} summed` });
     const [f0, f1] = freq ? [freq[start], freq[stop - 1]] : [NaN, NaN];
-    const minFrequencyHz = Math.min(f0, f1), maxFrequencyHz = Math.max(f0, f1);
+    const minFrequencyHz = Math.min(f0, f1),
+      maxFrequencyHz = Math.max(f0, f1);
     ranges.push({ start, stop, minFrequencyHz, maxFrequencyHz, stacked, labels: scales.map((s) => s.labels), scales: scales.map((s) => s.radius) });
     const rows = scales.flatMap((s, scale) => s.regions.map((r) => ({ r, scale, radius: s.radius })));
-    const [ra, dec] = celestial(stacked, rows.map((row) => row.r.x), rows.map((row) => row.r.y));
+    const [ra, dec] = celestial(
+      stacked,
+      rows.map((row) => row.r.x),
+      rows.map((row) => row.r.y),
+    );
     rows.forEach(({ r, scale, radius }, k) => {
       regions.push({
-        range: index, start, stop, minFrequencyHz, maxFrequencyHz, scale, scaleRadius: radius, label: r.label,
-        x: r.x, y: r.y, ra: ra[k], dec: dec[k],
-        semiMajor: r.semiMajor, semiMinor: r.semiMinor, orientation: r.orientation, area: r.area,
-        eccentricity: r.eccentricity, solidity: r.solidity, filledFraction: r.filledFraction,
-        minIntensity: r.minIntensity, maxIntensity: r.maxIntensity, meanIntensity: r.meanIntensity,
+        range: index,
+        start,
+        stop,
+        minFrequencyHz,
+        maxFrequencyHz,
+        scale,
+        scaleRadius: radius,
+        label: r.label,
+        x: r.x,
+        y: r.y,
+        ra: ra[k],
+        dec: dec[k],
+        semiMajor: r.semiMajor,
+        semiMinor: r.semiMinor,
+        orientation: r.orientation,
+        area: r.area,
+        eccentricity: r.eccentricity,
+        solidity: r.solidity,
+        filledFraction: r.filledFraction,
+        minIntensity: r.minIntensity,
+        maxIntensity: r.maxIntensity,
+        meanIntensity: r.meanIntensity,
       });
     });
   }
@@ -227,7 +252,8 @@ function celestial(image: Image, x: number[], y: number[]): [Float64Array, Float
   const wcs = image.wcs;
   if (!wcs || x.length === 0) return [nan(), nan()];
   const { lng, lat } = wcs.axes;
-  const ilng = image.worldAxes.indexOf(lng), ilat = image.worldAxes.indexOf(lat);
+  const ilng = image.worldAxes.indexOf(lng),
+    ilat = image.worldAxes.indexOf(lat);
   if (ilng < 0 || ilat < 0) return [nan(), nan()];
   const world = image.pixelToWorld(x, y);
   return [world[ilng], world[ilat]];

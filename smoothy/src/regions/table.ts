@@ -6,10 +6,28 @@ import type { Region } from "./roise.js";
 
 /** The catalogue's columns, in order: the Region fields, with their units. */
 export const REGION_COLUMNS = [
-  ["range", ""], ["start", "channel"], ["stop", "channel"], ["minFrequencyHz", "Hz"], ["maxFrequencyHz", "Hz"],
-  ["scale", ""], ["scaleRadius", "pixel"], ["label", ""], ["x", "pixel"], ["y", "pixel"], ["ra", "deg"], ["dec", "deg"],
-  ["semiMajor", "pixel"], ["semiMinor", "pixel"], ["orientation", "deg"], ["area", "pixel2"], ["eccentricity", ""],
-  ["solidity", ""], ["filledFraction", ""], ["minIntensity", ""], ["maxIntensity", ""], ["meanIntensity", ""],
+  ["range", ""],
+  ["start", "channel"],
+  ["stop", "channel"],
+  ["minFrequencyHz", "Hz"],
+  ["maxFrequencyHz", "Hz"],
+  ["scale", ""],
+  ["scaleRadius", "pixel"],
+  ["label", ""],
+  ["x", "pixel"],
+  ["y", "pixel"],
+  ["ra", "deg"],
+  ["dec", "deg"],
+  ["semiMajor", "pixel"],
+  ["semiMinor", "pixel"],
+  ["orientation", "deg"],
+  ["area", "pixel2"],
+  ["eccentricity", ""],
+  ["solidity", ""],
+  ["filledFraction", ""],
+  ["minIntensity", ""],
+  ["maxIntensity", ""],
+  ["meanIntensity", ""],
 ] as const satisfies ReadonlyArray<readonly [keyof Region, string]>;
 
 export type RegionColumn = (typeof REGION_COLUMNS)[number][0];
@@ -38,7 +56,10 @@ export function regionsTable(regions: readonly Region[]): RegionsTable {
     columns[name] = column;
   }
   return {
-    names, units, columns, length: regions.length,
+    names,
+    units,
+    columns,
+    length: regions.length,
     toCSV({ header = true } = {}) {
       const lines: string[] = header ? [names.join(",")] : [];
       for (let i = 0; i < regions.length; i++) lines.push(names.map((n) => (Number.isNaN(columns[n][i]) ? "" : String(columns[n][i]))).join(","));

@@ -15,7 +15,10 @@ export class ThresholdWorkspace {
   private readonly line: Float64Array;
   private readonly result: Float64Array;
 
-  constructor(readonly nx: number, readonly ny: number) {
+  constructor(
+    readonly nx: number,
+    readonly ny: number,
+  ) {
     this.rowMeans = new Float64Array(nx * ny);
     const longest = Math.max(nx, ny);
     this.prefix = new Float64Array(2 * longest + 1);
@@ -34,8 +37,10 @@ export class ThresholdWorkspace {
     // Sum of the extension at indices lo … hi − 1 = F(hi) − F(lo), F(m) = q·total + prefix[m − q·period]
     // with q = floor(m / period); both ends move by one per pixel, so q and the remainder are stepped.
     const half = (block - 1) >> 1;
-    let qLo = Math.floor(-half / period), rLo = -half - qLo * period;
-    let qHi = Math.floor((half + 1) / period), rHi = half + 1 - qHi * period;
+    let qLo = Math.floor(-half / period),
+      rLo = -half - qLo * period;
+    let qHi = Math.floor((half + 1) / period),
+      rHi = half + 1 - qHi * period;
     const scale = 1 / block;
     for (let i = 0; i < n; i++) {
       result[i] = ((qHi - qLo) * total + prefix[rHi] - prefix[rLo]) * scale;

@@ -18,7 +18,10 @@ function assetUrl(file: string): string {
 
 /** JSON that is safe inside a <script>: `</script>` in a FITS header must not end it. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 let counter = 0;
@@ -94,8 +97,20 @@ export function cubeHtml(id: string, spec: CubeViewSpec): string {
   const { volume, spectra } = spec;
   const b64 = (a: Uint8Array | Uint16Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
   const text = escapeHtml;
-  const meta = { w: volume.width, h: volume.height, d: volume.depth, composite: volume.transfer === "composite" ? 1 : 0, mapFactor: spec.mapFactor,
-    grid: spectra.shape, factors: spectra.factors, low: spectra.low, step: spectra.step, x: spectra.x, xTitle: spectra.xTitle, unit: spectra.unit };
+  const meta = {
+    w: volume.width,
+    h: volume.height,
+    d: volume.depth,
+    composite: volume.transfer === "composite" ? 1 : 0,
+    mapFactor: spec.mapFactor,
+    grid: spectra.shape,
+    factors: spectra.factors,
+    low: spectra.low,
+    step: spectra.step,
+    x: spectra.x,
+    xTitle: spectra.xTitle,
+    unit: spectra.unit,
+  };
   return `<div id="${id}" style="display:flex;flex-wrap:wrap;gap:8px;width:100%">
 <div data-part="volume" style="flex:1 1 420px;height:480px;display:flex;flex-direction:column;background:#000;min-width:0">
 <div data-part="volume-title" style="flex:none;padding:6px 8px;color:#ddd;font:12px sans-serif;overflow-wrap:anywhere">${text(volume.title)} — ${volume.low.toPrecision(3)} to ${volume.high.toPrecision(3)} ${text(volume.unit)} (${volume.transfer === "composite" ? "emission–absorption" : "maximum intensity"}; drag to turn, wheel to zoom)</div>
@@ -207,12 +222,15 @@ export function standalonePage(title: string, body: string, read: (file: string)
   function url(code) { return URL.createObjectURL(new Blob([code], { type: "text/javascript" })); }
   window.__jovialAssets = {};
   ${needsPlotly ? `window.__jovialAssets["plotly.min.js"] = url(${lib("plotly.min.js")});` : ""}
-  ${needsThree ? `var core = url(${lib("three.core.js")});
-  window.__jovialAssets["three.module.js"] = url(${lib("three.module.js")}.split("'./three.core.js'").join(JSON.stringify(core)));` : ""}
+  ${
+    needsThree
+      ? `var core = url(${lib("three.core.js")});
+  window.__jovialAssets["three.module.js"] = url(${lib("three.module.js")}.split("'./three.core.js'").join(JSON.stringify(core)));`
+      : ""
+  }
 })();
 </script>
 ${body}
 </body></html>
 `;
 }
-

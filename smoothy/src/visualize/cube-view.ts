@@ -51,13 +51,15 @@ export function spectraGrid(cube: Cube, binned?: { data: Float64Array; shape: [n
   const nz = cube.shape[2];
   const [f, , fz] = spectraFactors(cube);
   const { data: mean, shape } = binned ?? downsample3d(cube.data, cube.shape as [number, number, number], [f, f, fz])[0];
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of mean) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
   if (!Number.isFinite(lo)) (lo = 0), (hi = 1);
   const step = hi > lo ? (hi - lo) / 65534 : 1;
   const data = new Uint16Array(mean.length);
   for (let i = 0; i < mean.length; i++) data[i] = Number.isFinite(mean[i]) ? Math.round((mean[i] - lo) / step) : 65535;
-  let x: number[], xTitle = "channel";
+  let x: number[],
+    xTitle = "channel";
   const target = cube.spectralAxis === 2 ? cube.lineKind : undefined;
   if (target) {
     const scale = spectralScale(target, DISPLAY_UNIT[target]);

@@ -2,8 +2,10 @@
 export function downsample2d(data: ArrayLike<number>, nx: number, ny: number, max: number): { data: Float64Array; nx: number; ny: number; factor: number } {
   const factor = Math.max(1, Math.ceil(Math.max(nx, ny) / max));
   if (factor === 1) return { data: Float64Array.from(data), nx, ny, factor };
-  const ox = Math.ceil(nx / factor), oy = Math.ceil(ny / factor);
-  const sum = new Float64Array(ox * oy), count = new Uint32Array(ox * oy);
+  const ox = Math.ceil(nx / factor),
+    oy = Math.ceil(ny / factor);
+  const sum = new Float64Array(ox * oy),
+    count = new Uint32Array(ox * oy);
   for (let y = 0; y < ny; y++) {
     for (let x = 0; x < nx; x++) {
       const v = data[y * nx + x];
@@ -47,10 +49,12 @@ export function downsample3d(data: ArrayLike<number>, shape: [number, number, nu
         // Each block of a row is summed in registers and stored once, not once per voxel.
         for (let x0 = 0, o = row; x0 < nx; x0 += fx, o++) {
           const end = Math.min(nx, x0 + fx);
-          let s = 0, c = 0;
+          let s = 0,
+            c = 0;
           for (let x = x0; x < end; x++) {
             const v = data[base + x];
-            if (v - v === 0) { // not NaN or ±Inf
+            if (v - v === 0) {
+              // not NaN or ±Inf
               s += v;
               c++;
             }

@@ -64,7 +64,11 @@ const LEGEND_LEVELS = 8;
 /** "RA", "Dec", "GLON"... as astropy's WCSAxes labels them, from the axis' CTYPE. */
 function axisTitle(image: Image, axis: 0 | 1): string {
   const name = image.wcs!.ctype[image.worldAxes[axis]].split("-")[0].trim();
-  return ({ RA: "RA", DEC: "Dec", GLON: "Galactic longitude", GLAT: "Galactic latitude", ELON: "Ecliptic longitude", ELAT: "Ecliptic latitude" } as Record<string, string>)[name.toUpperCase()] ?? name;
+  return (
+    ({ RA: "RA", DEC: "Dec", GLON: "Galactic longitude", GLAT: "Galactic latitude", ELON: "Ecliptic longitude", ELAT: "Ecliptic latitude" } as Record<string, string>)[
+      name.toUpperCase()
+    ] ?? name
+  );
 }
 
 export interface ImageFigureOptions {
@@ -103,8 +107,17 @@ export function imageFigure(image: Image, options: ImageFigureOptions = {}): Plo
     const listed = levels.length <= LEGEND_LEVELS;
     levels.forEach((level, i) => {
       const name = listed ? `${level.toPrecision(3)} ${of.unit}` : `${levels.length} levels, ${levels[0].toPrecision(3)} to ${levels[levels.length - 1].toPrecision(3)} ${of.unit}`;
-      data.push({ type: "contour", z: float32Json(z.data, [z.ny, z.nx]), showscale: false, hoverinfo: "skip", name, showlegend: listed || i === 0, legendgroup: "contours",
-        contours: { coloring: "none", start: level, end: level, size: 1 }, line: { color: spec.color ?? "white", width: 1 } });
+      data.push({
+        type: "contour",
+        z: float32Json(z.data, [z.ny, z.nx]),
+        showscale: false,
+        hoverinfo: "skip",
+        name,
+        showlegend: listed || i === 0,
+        legendgroup: "contours",
+        contours: { coloring: "none", start: level, end: level, size: 1 },
+        line: { color: spec.color ?? "white", width: 1 },
+      });
     });
     // The colour bar keeps the upper part of the right side, the legend the lower part.
     Object.assign(colorbar, { len: 0.6, y: 1, yanchor: "top" });

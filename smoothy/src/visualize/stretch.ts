@@ -15,10 +15,43 @@ const STRETCH: Record<Stretch, (t: number) => number> = {
 
 /** plotly's own definitions of the scales astronomers use most. */
 const SCALES: Record<string, Array<[number, string]>> = {
-  Viridis: [[0, "#440154"], [0.0627, "#48186a"], [0.1255, "#472d7b"], [0.1882, "#424086"], [0.251, "#3b528b"], [0.3137, "#33638d"], [0.3765, "#2c728e"], [0.4392, "#26828e"], [0.502, "#21918c"], [0.5647, "#1fa088"], [0.6275, "#28ae80"], [0.6902, "#3fbc73"], [0.7529, "#5ec962"], [0.8157, "#84d44b"], [0.8784, "#addc30"], [0.9412, "#d8e219"], [1, "#fde725"]],
-  Greys: [[0, "#000000"], [1, "#ffffff"]],
-  Hot: [[0, "#000000"], [0.3, "#e60000"], [0.6, "#ffd200"], [1, "#ffffff"]],
-  RdBu: [[0, "#050aac"], [0.35, "#6a89f7"], [0.5, "#bebebe"], [0.6, "#dcaa84"], [0.7, "#e6915a"], [1, "#b20a1c"]],
+  Viridis: [
+    [0, "#440154"],
+    [0.0627, "#48186a"],
+    [0.1255, "#472d7b"],
+    [0.1882, "#424086"],
+    [0.251, "#3b528b"],
+    [0.3137, "#33638d"],
+    [0.3765, "#2c728e"],
+    [0.4392, "#26828e"],
+    [0.502, "#21918c"],
+    [0.5647, "#1fa088"],
+    [0.6275, "#28ae80"],
+    [0.6902, "#3fbc73"],
+    [0.7529, "#5ec962"],
+    [0.8157, "#84d44b"],
+    [0.8784, "#addc30"],
+    [0.9412, "#d8e219"],
+    [1, "#fde725"],
+  ],
+  Greys: [
+    [0, "#000000"],
+    [1, "#ffffff"],
+  ],
+  Hot: [
+    [0, "#000000"],
+    [0.3, "#e60000"],
+    [0.6, "#ffd200"],
+    [1, "#ffffff"],
+  ],
+  RdBu: [
+    [0, "#050aac"],
+    [0.35, "#6a89f7"],
+    [0.5, "#bebebe"],
+    [0.6, "#dcaa84"],
+    [0.7, "#e6915a"],
+    [1, "#b20a1c"],
+  ],
 };
 
 function rgb(hex: string): [number, number, number] {
@@ -29,7 +62,8 @@ function rgb(hex: string): [number, number, number] {
 function colourAt(scale: Array<[number, string]>, t: number): string {
   let k = 1;
   while (k < scale.length - 1 && scale[k][0] < t) k++;
-  const [t0, c0] = scale[k - 1], [t1, c1] = scale[k];
+  const [t0, c0] = scale[k - 1],
+    [t1, c1] = scale[k];
   const f = t1 > t0 ? Math.min(1, Math.max(0, (t - t0) / (t1 - t0))) : 0;
   const [a, b] = [rgb(c0), rgb(c1)];
   return `rgb(${a.map((v, i) => Math.round(v + f * (b[i] - v))).join(",")})`;
@@ -41,6 +75,7 @@ export function stretchedColorscale(scale: Colorscale, stretch: Stretch): Colors
   if (!f) throw new RangeError(`stretch ${JSON.stringify(stretch)}: use one of ${Object.keys(STRETCH).join(", ")}`);
   if (stretch === "linear") return scale;
   const stops = typeof scale === "string" ? SCALES[scale] : scale;
-  if (!stops) throw new RangeError(`a ${stretch} stretch needs the colour scale's stops: use one of ${Object.keys(SCALES).join(", ")} or pass [[0, "#rrggbb"], ..., [1, "#rrggbb"]]`);
+  if (!stops)
+    throw new RangeError(`a ${stretch} stretch needs the colour scale's stops: use one of ${Object.keys(SCALES).join(", ")} or pass [[0, "#rrggbb"], ..., [1, "#rrggbb"]]`);
   return Array.from({ length: 65 }, (_, i) => [i / 64, colourAt(stops, f(i / 64))] as [number, string]);
 }

@@ -12,7 +12,10 @@ import type { PlotlyFigure } from "./figures.js";
 export type ViewSpec = { kind: "plotly"; figure: PlotlyFigure } | { kind: "cube"; cube: CubeViewSpec } | { kind: "html"; html: string; text: string };
 
 export class View {
-  constructor(readonly spec: ViewSpec, readonly description: string) {}
+  constructor(
+    readonly spec: ViewSpec,
+    readonly description: string,
+  ) {}
 
   /** The view's HTML fragment: its element and the script that draws it. */
   html(): string {
@@ -40,7 +43,10 @@ export class View {
   toJSON(): ViewSpec | Record<string, unknown> {
     if (this.spec.kind === "cube") {
       const { volume, spectra, ...rest } = this.spec.cube;
-      return { kind: "cube", cube: { ...rest, volume: { ...volume, data: undefined, voxels: volume.data.length }, spectra: { ...spectra, data: undefined, values: spectra.data.length } } };
+      return {
+        kind: "cube",
+        cube: { ...rest, volume: { ...volume, data: undefined, voxels: volume.data.length }, spectra: { ...spectra, data: undefined, values: spectra.data.length } },
+      };
     }
     return this.spec;
   }

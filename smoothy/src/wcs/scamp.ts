@@ -45,13 +45,17 @@ export function fixScamp(cards: readonly Card[], key = " "): ScampFix {
   if (scampAxes(cards, k, "-TAN").length > 0) {
     const distortion = cards.filter((c) => pvOf(c) && Number(PV.exec(c.keyword)![2]) >= 5).map((c) => c.keyword);
     const sip = cards.filter((c) => SIP.test(c.keyword));
-    warnings.push(`${distortion.join(", ")} on -TAN axes: SCAMP's distortion, read as TPV${sip.length ? `; the SIP cards (${sip.map((c) => c.keyword).join(", ")}) are ignored` : ""}`);
+    warnings.push(
+      `${distortion.join(", ")} on -TAN axes: SCAMP's distortion, read as TPV${sip.length ? `; the SIP cards (${sip.map((c) => c.keyword).join(", ")}) are ignored` : ""}`,
+    );
     return {
       warnings,
-      cards: cards.filter((c) => !SIP.test(c.keyword)).map((c) => {
-        if (!new RegExp(`^CTYPE\\d+${k}$`).test(c.keyword) || typeof c.value !== "string" || !c.value.trim().toUpperCase().endsWith("-TAN")) return c;
-        return { keyword: c.keyword, value: c.value.trim().toUpperCase().replace(/-TAN$/, "-TPV"), comment: c.comment, image: "" };
-      }),
+      cards: cards
+        .filter((c) => !SIP.test(c.keyword))
+        .map((c) => {
+          if (!new RegExp(`^CTYPE\\d+${k}$`).test(c.keyword) || typeof c.value !== "string" || !c.value.trim().toUpperCase().endsWith("-TAN")) return c;
+          return { keyword: c.keyword, value: c.value.trim().toUpperCase().replace(/-TAN$/, "-TPV"), comment: c.comment, image: "" };
+        }),
     };
   }
   if (scampAxes(cards, k, "-TAN-SIP").length > 0 && cards.some((c) => c.keyword === "A_ORDER")) {

@@ -14,7 +14,10 @@ import { fixScamp } from "./scamp.js";
 type Coordinates = ArrayLike<number>;
 
 export class WcsError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = "WcsError";
   }
@@ -75,7 +78,8 @@ export class WCS {
       wrapError(e);
     }
     const handle = parsed.wcs.find((h) => (h.info().alt || " ") === key);
-    if (!handle) throw new WcsError(`the header has no WCS${key === " " ? "" : ` with key '${key}'`} (found: ${parsed.wcs.map((h) => `'${h.info().alt || " "}'`).join(", ") || "none"})`);
+    if (!handle)
+      throw new WcsError(`the header has no WCS${key === " " ? "" : ` with key '${key}'`} (found: ${parsed.wcs.map((h) => `'${h.info().alt || " "}'`).join(", ") || "none"})`);
     return new WCS(handle, fixed.warnings);
   }
 
