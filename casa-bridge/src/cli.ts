@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { toJson } from "smoothy";
 import { CasaImage } from "./image.js";
 import { formatListobs, listobs } from "./listobs.js";
 import { casa } from "./native.js";
@@ -18,18 +19,7 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-/** JSON with typed arrays as arrays and 64-bit integers as numbers while exact (strings beyond 2^53). */
-const json = (v: unknown) =>
-  JSON.stringify(
-    v,
-    (_, x) => {
-      if (typeof x === "bigint") return x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
-      if (x instanceof BigInt64Array || x instanceof BigUint64Array)
-        return Array.from(x, (b) => (b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString()));
-      return ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x;
-    },
-    2,
-  );
+const json = (v: unknown) => toJson(v);
 
 /** A CASA image is a folder with table.info saying so; anything else casacore opens as a table. */
 function isImage(p: string): boolean {

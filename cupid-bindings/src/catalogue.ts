@@ -5,7 +5,7 @@
  * centroid and peak when the data have a WCS. One row per clump the algorithm returned, rejected ones
  * included (index empty, accepted 0, with the reason), as the reference catalogues list them.
  */
-import { escapeHtml, writeTable, type ColumnInput } from "smoothy";
+import { escapeHtml, toCsv, writeTable, type ColumnInput } from "smoothy";
 
 export type CatalogueColumn = Float64Array | string[];
 
@@ -39,18 +39,16 @@ export class ClumpCatalogue {
   /** CSV as the reference catalogues write it; `world` appends the world columns. */
   toCSV(options: { world?: boolean } = {}): string {
     const names = [...this.columnNames, ...(options.world ? Object.keys(this.world) : [])];
-    const cell = (name: string, row: number): string => {
-      const column = this.column(name);
-      const v = column[row];
-      if (typeof v === "string") return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-      if (Number.isNaN(v)) return "";
-      if (name === "index" || name === "cell" || name === "accepted") return String(v);
+    const cell = (name: string, row: number): string | number => {
+      const v = this.column(name)[row];
+      if (typeof v === "string" || Number.isNaN(v) || name === "index" || name === "cell" || name === "accepted") return v;
       // As Python's repr: 166.0, not 166, so the file reads like CUPID's.
       return Number.isInteger(v) && Math.abs(v) < 1e16 ? v.toFixed(1) : String(v);
     };
-    const lines = [names.join(",")];
-    for (let r = 0; r < this.rows; r++) lines.push(names.map((n) => cell(n, r)).join(","));
-    return lines.join("\n") + "\n";
+    return toCsv(
+      names,
+      Array.from({ length: this.rows }, (_, r) => names.map((n) => cell(n, r))),
+    );
   }
 
   /** A FITS binary table (EXTNAME CATALOGUE) with the same columns, the world ones included. */

@@ -6,6 +6,7 @@ import { open } from "./fits/open.js";
 import type { HDU } from "./fits/hdu.js";
 import type { HDUList } from "./fits/hdulist.js";
 import { visualize } from "./visualize/visualize.js";
+import { toJson } from "./json.js";
 
 const USAGE = `usage:
   jovial fits info FILE [--json]
@@ -50,10 +51,6 @@ function pick(list: HDUList, flag: string | true | undefined): HDU {
   return list.hdus.find((h) => (h.isImage && h.shape.length > 0) || h.rows > 0) ?? list.get(0);
 }
 
-function bigintSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
-}
-
 async function info(list: HDUList, json: boolean): Promise<string> {
   if (!json) return list.info();
   return JSON.stringify(
@@ -78,11 +75,7 @@ async function info(list: HDUList, json: boolean): Promise<string> {
 
 function header(hdu: HDU, json: boolean): string {
   if (!json) return hdu.header.cards.map((c) => c.image).join("\n");
-  return JSON.stringify(
-    bigintSafe(hdu.header.cards.map((c) => ({ keyword: c.keyword, value: c.value, comment: c.comment, ...(c.unparsable ? { unparsable: c.unparsable } : {}) }))),
-    null,
-    2,
-  );
+  return toJson(hdu.header.cards.map((c) => ({ keyword: c.keyword, value: c.value, comment: c.comment, ...(c.unparsable ? { unparsable: c.unparsable } : {}) })));
 }
 
 function wcs(hdu: HDU, pixelText: string | true | undefined, json: boolean): string {

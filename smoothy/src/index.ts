@@ -22,12 +22,14 @@ export { View, type ViewSpec } from "./visualize/view.js";
 export { spectrumFigure, imageFigure, type ImageFigureOptions, type PlotlyFigure } from "./visualize/figures.js";
 export { volumeSpec, type Transfer, type VolumeSpec } from "./visualize/volume.js";
 export { cubeViewSpec, spectraGrid, type CubeViewOptions, type CubeViewSpec, type SpectraGrid } from "./visualize/cube-view.js";
-export { type Colorscale, type Stretch } from "./visualize/stretch.js";
+export type { Colorscale, Stretch } from "./visualize/stretch.js";
 export { browserAssetPath } from "./visualize/assets.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
 export { checkCancelled, progress, type Progress } from "./progress.js";
 export { escapeHtml } from "./html.js";
+export { csvField, toCsv } from "./csv.js";
+export { jsonReplacer, toJson } from "./json.js";
 export { cellSignal, notebook, type NotebookContext } from "./notebook.js";
 // Also at "smoothy/pipeline" and "smoothy/regions"; BullMQ loads only for a run on Redis.
 export * from "./pipeline/index.js";

@@ -5,6 +5,7 @@
  * listed with their errors in OUT.errors.csv, and the run goes on without them. Results also go to a
  * JSON-lines file as they complete (OUT.jsonl by default): run the same command again to resume.
  */
+import { toCsv } from "../csv.js";
 import { writeAtomically } from "../fits/write.js";
 import { REGION_COLUMNS } from "../regions/table.js";
 import { distribute } from "./distribute.js";
@@ -12,8 +13,6 @@ import { ROISE_TASK } from "./tasks.js";
 import type { RegionRow } from "./roise-task.js";
 
 const USAGE = "usage: jovial roise FILES... --out regions.csv [--workers N] [--redis redis://host:port] [--queue NAME] [--results FILE.jsonl]";
-
-const csvCell = (v: unknown) => (v === null || v === undefined ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 
 export async function main(_command: string, args: string[]): Promise<number> {
   const files: string[] = [];
@@ -49,15 +48,25 @@ export async function main(_command: string, args: string[]): Promise<number> {
   });
   const results = await run.done;
   const columns = REGION_COLUMNS.map(([name]) => name);
-  const lines = [["file", ...columns].join(",")];
   const ordered = [...results].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const r of ordered) if (r.ok) for (const row of r.value ?? []) lines.push([csvCell(r.key), ...columns.map((c) => csvCell(row[c]))].join(","));
-  await writeAtomically(out, [Buffer.from(lines.join("\n") + "\n")], true);
+  const rows = ordered.flatMap((r) => (r.ok ? (r.value ?? []).map((row) => [r.key, ...columns.map((c) => row[c])]) : []));
+  await writeAtomically(out, [Buffer.from(toCsv(["file", ...columns], rows))], true);
   const failed = ordered.filter((r) => !r.ok);
   if (failed.length) {
-    await writeAtomically(`${out}.errors.csv`, [Buffer.from(["file,error", ...failed.map((f) => `${csvCell(f.key)},${csvCell(f.error?.message)}`)].join("\n") + "\n")], true);
+    await writeAtomically(
+      `${out}.errors.csv`,
+      [
+        Buffer.from(
+          toCsv(
+            ["file", "error"],
+            failed.map((f) => [f.key, f.error?.message]),
+          ),
+        ),
+      ],
+      true,
+    );
     for (const f of failed) console.error(`failed: ${f.key}: ${f.error?.message}`);
   }
-  console.log(`${results.length - failed.length} cubes, ${lines.length - 1} regions -> ${out}${failed.length ? `; ${failed.length} failed (${out}.errors.csv)` : ""}`);
+  console.log(`${results.length - failed.length} cubes, ${rows.length} regions -> ${out}${failed.length ? `; ${failed.length} failed (${out}.errors.csv)` : ""}`);
   return 0;
 }

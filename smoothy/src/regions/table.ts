@@ -2,6 +2,7 @@
  * The regions of `findRegions` as a catalogue: one typed column per field (ready for `writeTable` or
  * a data frame) and CSV text, one row per region, with a header line.
  */
+import { toCsv } from "../csv.js";
 import type { Region } from "./roise.js";
 
 /** The catalogue's columns, in order: the Region fields, with their units. */
@@ -61,9 +62,10 @@ export function regionsTable(regions: readonly Region[]): RegionsTable {
     columns,
     length: regions.length,
     toCSV({ header = true } = {}) {
-      const lines: string[] = header ? [names.join(",")] : [];
-      for (let i = 0; i < regions.length; i++) lines.push(names.map((n) => (Number.isNaN(columns[n][i]) ? "" : String(columns[n][i]))).join(","));
-      return lines.join("\n") + "\n";
+      return toCsv(
+        header ? names : undefined,
+        Array.from(regions, (_, i) => names.map((n) => columns[n][i])),
+      );
     },
   };
 }
