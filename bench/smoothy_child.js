@@ -55,7 +55,7 @@ async function time(file, n) {
     await l.get(0).data({ into: reused });
     await l.close();
   };
-  let start = performance.now();
+  const start = performance.now();
   await intoRead(); // the first read into the buffer pays its page faults: reported, not in the median
   r.into_first_ms = performance.now() - start;
   r.into_ms = await medianMs(intoRead, n);

@@ -4,7 +4,7 @@
  * catalogue, and what CUPID resolved (the RMS, every configuration value it used, the rejections).
  * In a notebook it shows the clumps outlined over the map beside the catalogue.
  */
-import { Cube, Image, imageFigure, Spectrum, View, writeImage, type HeaderInput } from "smoothy";
+import { Cube, Image, imageFigure, type Spectrum, View, writeImage, type HeaderInput } from "smoothy";
 import type { ClumpCatalogue } from "./catalogue.js";
 import type { ClumpMethod } from "./find-clumps.js";
 import type { NativeResult } from "./native.js";

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { Cube, Header, Image, load, visualize } from "smoothy";
+import { Cube, Header, type Image, load, visualize } from "smoothy";
 import { answers, launchChromium, overlappingText, volumePixels } from "../helpers/browser.ts";
 import { ROOT } from "../helpers/kernel-client.ts";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";

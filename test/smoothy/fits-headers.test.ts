@@ -53,7 +53,7 @@ for (const ref of references) {
             const words = (t: string) =>
               t
                 .replace(/^unparsable: /, "")
-                .replace(/['\/]/g, " ")
+                .replace(/['/]/g, " ")
                 .split(/\s+/)
                 .filter(Boolean);
             assert.equal(words(card.image.slice(0, 80)), words(String(raw)));
@@ -155,8 +155,8 @@ test("cards: strings with quotes, D exponents, complex, HIERARCH, undefined valu
   const long = "Orion KL's hot core, ".repeat(12);
   const image = formatCard({ keyword: "LONG", value: long, comment: "a long string" });
   assert.is(image.length % 80, 0);
-  assert.match(image, /^LONG    = 'Orion KL''s hot core/);
-  assert.match(image, /CONTINUE  '/);
+  assert.match(image, /^LONG {4}= 'Orion KL''s hot core/);
+  assert.match(image, /CONTINUE {2}'/);
   assert.is(Header.fromImages(image.match(/.{80}/g)!).header.get("LONG"), long.replace(/ +$/, ""));
   assert.throws(() => formatCard({ keyword: "BAD", value: NaN, comment: "" }), /cannot hold NaN/);
 });

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { Cube, cubeViewSpec, Header, Image, imageFigure, load, open, spectrumFigure, View, visualize, volumeSpec, type PlotlyFigure } from "smoothy";
+import { Cube, cubeViewSpec, Header, type Image, imageFigure, load, open, spectrumFigure, View, visualize, volumeSpec, type PlotlyFigure } from "smoothy";
 import { stretchedColorscale } from "../../smoothy/src/visualize/stretch.ts";
 import { FITS_DIR, sharedTest } from "../helpers/shared.ts";
 

@@ -131,7 +131,7 @@ export function globalScopeTransformer(context: ts.TransformationContext): ts.Tr
           }
         }
       } else if (ts.isExportDeclaration(statement) || ts.isEmptyStatement(statement)) {
-        continue; // `export { x }` in a cell has nothing to export to (the kernel appends one).
+        // Dropped: `export { x }` in a cell has nothing to export to (the kernel appends one).
       } else if (ts.isExportAssignment(statement)) {
         keep(f.createExpressionStatement(statement.expression), statement);
       } else {

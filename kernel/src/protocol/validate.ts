@@ -53,7 +53,7 @@ const REQUEST_SCHEMAS: Partial<Record<MsgType, Schema>> = {
 };
 
 export function isKnownIncoming(msgType: string): msgType is MsgType {
-  return Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, msgType);
+  return Object.hasOwn(REQUEST_SCHEMAS, msgType);
 }
 
 function kindOf(value: unknown): string {
