@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { Cube, Header, type Image, load, visualize } from "smoothy";
+import { type Cube, Header, type Image, load, productOf, visualize } from "smoothy";
 import { answers, launchChromium, overlappingText, volumePixels } from "../helpers/browser.ts";
 import { ROOT } from "../helpers/kernel-client.ts";
 import { FITS_DIR, sharedAvailable } from "../helpers/shared.ts";
@@ -27,7 +27,26 @@ async function cube(): Promise<Cube> {
       for (let x = 0; x < nx; x++) {
         data[(z * ny + y) * nx + x] = 5 * Math.exp(-((x - 30) ** 2 + (y - 25) ** 2) / 40 - (z - 15) ** 2 / 20) + 0.1 * Math.sin(x * 7.1 + y * 3.3 + z);
       }
-  return new Cube({ data, shape: [nx, ny, nz], axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
+  // A sky position and a line, so the stand-in has world axes and a velocity axis as the real cube does.
+  const wcs = {
+    CTYPE1: "RA---SIN",
+    CRVAL1: 83.8104,
+    CDELT1: -1e-4,
+    CRPIX1: 30,
+    CTYPE2: "DEC--SIN",
+    CRVAL2: -5.3751,
+    CDELT2: 1e-4,
+    CRPIX2: 25,
+    CTYPE3: "FREQ",
+    CRVAL3: 229.758e9,
+    CDELT3: 4.88e5,
+    CRPIX3: 15,
+    RESTFRQ: 229.758e9,
+    SPECSYS: "LSRK",
+    BUNIT: "K",
+  };
+  const header = new Header(Object.entries(wcs).map(([keyword, value]) => ({ keyword, value, comment: "", image: "" })));
+  return productOf({ header, data, shape: [nx, ny, nz], source: "generated" }) as Cube;
 }
 
 test.before(async () => {
