@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseCommand, runCommand, UsageError } from "@jovial/kernel/command";
 import { toJson } from "smoothy";
 import { CasaImage } from "./image.js";
 import { formatListobs, listobs } from "./listobs.js";
@@ -16,8 +17,6 @@ const USAGE = `usage:
   jovial casa tofits IMAGE OUT.fits [--overwrite]
   jovial casa fromfits IN.fits IMAGE [--overwrite]
   jovial casa listobs MS [--json]          a MeasurementSet summary, as CASA's listobs`;
-
-class UsageError extends Error {}
 
 const json = (v: unknown) => toJson(v);
 
@@ -99,13 +98,14 @@ async function runTaql(query: string, asJson: boolean): Promise<string> {
   }
 }
 
-export async function main(_command: string, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  const flags = new Set(rest.filter((a) => a.startsWith("--")));
-  const positional = rest.filter((a) => !a.startsWith("--"));
-  try {
-    for (const f of flags) if (!["--json", "--overwrite"].includes(f)) throw new UsageError(`unknown option ${f}`);
-    const asJson = flags.has("--json");
+const OPTIONS = { json: { type: "boolean" }, overwrite: { type: "boolean" } } as const;
+
+export function main(_command: string, args: string[]): Promise<number> {
+  return runCommand(USAGE, args, async () => {
+    const [sub, ...rest] = args;
+    const { values, positionals: positional } = parseCommand(rest, OPTIONS);
+    const asJson = values.json ?? false;
+    const overwrite = values.overwrite ?? false;
     const need = (n: number) => {
       if (positional.length !== n) throw new UsageError(`casa ${sub} takes ${n} argument${n > 1 ? "s" : ""}`);
     };
@@ -126,22 +126,16 @@ export async function main(_command: string, args: string[]): Promise<number> {
       }
       case "tofits":
         need(2);
-        await casa().imageToFits(positional[0], positional[1], { overwrite: flags.has("--overwrite") });
+        await casa().imageToFits(positional[0], positional[1], { overwrite });
         console.log(`wrote ${positional[1]}`);
         return 0;
       case "fromfits":
         need(2);
-        await casa().imageFromFits(positional[0], positional[1], { overwrite: flags.has("--overwrite") });
+        await casa().imageFromFits(positional[0], positional[1], { overwrite });
         console.log(`wrote ${positional[1]}`);
         return 0;
       default:
         throw new UsageError(sub ? `unknown casa command ${sub}` : "which casa command?");
     }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
+  });
 }

@@ -1,7 +1,7 @@
 /** `jovial deploy render [--values FILE] [--out DIR] [--chart-dir DIR]`. */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseCommand, positiveInteger, runCommand, UsageError } from "@jovial/kernel/command";
 import { Z2JH_CHART } from "./chart.js";
 import { loadOperatorValues } from "./config.js";
 import { chartValues, renderFiles, writeFiles } from "./render.js";
@@ -22,26 +22,18 @@ const WORKERS_USAGE = `usage: jovial deploy workers --user NAME --uid N --gid N 
   prints the Deployment of one user's pipeline workers (kubectl apply -f -)`;
 
 function workers(rest: string[]): number {
-  const { values: flags } = parseArgs({
-    args: rest,
-    options: {
-      user: { type: "string" },
-      uid: { type: "string" },
-      gid: { type: "string" },
-      groups: { type: "string" },
-      queue: { type: "string" },
-      replicas: { type: "string" },
-      cpu: { type: "string" },
-      memory: { type: "string" },
-      values: { type: "string" },
-    },
-  });
-  for (const required of ["user", "uid", "gid", "queue"] as const) {
-    if (!flags[required]) {
-      console.error(`--${required} is required\n${WORKERS_USAGE}`);
-      return 2;
-    }
-  }
+  const { values: flags } = parseCommand(rest, {
+    user: { type: "string" },
+    uid: { type: "string" },
+    gid: { type: "string" },
+    groups: { type: "string" },
+    queue: { type: "string" },
+    replicas: { type: "string" },
+    cpu: { type: "string" },
+    memory: { type: "string" },
+    values: { type: "string" },
+  } as const);
+  for (const required of ["user", "uid", "gid", "queue"] as const) if (!flags[required]) throw new UsageError(`--${required} is required`);
   const values = loadOperatorValues(flags.values ?? EXAMPLE_VALUES);
   const deployment = workerDeployment(values.jovial, {
     user: flags.user!,
@@ -49,7 +41,7 @@ function workers(rest: string[]): number {
     gid: Number(flags.gid),
     groups: flags.groups ? flags.groups.split(",").map(Number) : [],
     queue: flags.queue!,
-    replicas: flags.replicas ? Number(flags.replicas) : undefined,
+    replicas: positiveInteger("replicas", flags.replicas),
     cpu: flags.cpu,
     memory: flags.memory,
   });
@@ -60,19 +52,15 @@ function workers(rest: string[]): number {
 
 export async function main(_command: string, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === "workers") return workers(rest);
-  if (sub !== "render") {
-    console.error(USAGE);
-    return sub === "--help" || sub === "-h" ? 0 : 2;
-  }
-  const { values: flags } = parseArgs({
-    args: rest,
-    options: { values: { type: "string" }, out: { type: "string" }, "chart-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+  if (sub === "workers") return runCommand(WORKERS_USAGE, rest, () => workers(rest));
+  return runCommand(USAGE, argv, () => {
+    if (sub !== "render") throw new UsageError(sub ? `unknown deploy command ${sub}` : "which deploy command?");
+    return render(rest);
   });
-  if (flags.help) {
-    console.log(USAGE);
-    return 0;
-  }
+}
+
+function render(rest: string[]): number {
+  const { values: flags } = parseCommand(rest, { values: { type: "string" }, out: { type: "string" }, "chart-dir": { type: "string" } } as const);
   const values = loadOperatorValues(flags.values ?? EXAMPLE_VALUES);
   if (flags["chart-dir"]) validateChartValues(chartValues(values), flags["chart-dir"]);
   const written = writeFiles(renderFiles(values), flags.out ?? "jovial-deploy");

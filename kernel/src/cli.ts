@@ -3,8 +3,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { declaredAssets } from "./assets.js";
+import { parseCommand, runCommand, UsageError } from "./command.js";
 import { kernelRoot } from "./interpreter/paths.js";
 
 export interface KernelspecOptions {
@@ -104,30 +104,30 @@ export async function main(command: string, argv: string[]): Promise<number> {
     return notebook(own[0] ?? ".", extra);
   }
   const [sub, ...rest] = argv;
-  if (sub !== "install") {
-    console.error("usage: jovial kernel install [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name TEXT] [--env KEY=VALUE]...");
-    return 2;
-  }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      user: { type: "boolean" },
-      "sys-prefix": { type: "boolean" },
-      prefix: { type: "string" },
-      name: { type: "string" },
-      "display-name": { type: "string" },
-      env: { type: "string", multiple: true },
-    },
+  return runCommand(INSTALL_USAGE, argv, () => {
+    if (sub !== "install") throw new UsageError(sub ? `unknown kernel command ${sub}` : "which kernel command?");
+    return install(rest);
   });
+}
+
+const INSTALL_USAGE = "usage: jovial kernel install [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name TEXT] [--env KEY=VALUE]...";
+
+function install(rest: string[]): number {
+  const { values, positionals } = parseCommand(rest, {
+    user: { type: "boolean" },
+    "sys-prefix": { type: "boolean" },
+    prefix: { type: "string" },
+    name: { type: "string" },
+    "display-name": { type: "string" },
+    env: { type: "string", multiple: true },
+  } as const);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const chosen = [values.user, values["sys-prefix"], values.prefix !== undefined].filter(Boolean).length;
-  if (chosen > 1) {
-    console.error("jovial kernel install: choose one of --user, --sys-prefix and --prefix");
-    return 2;
-  }
+  if (chosen > 1) throw new UsageError("choose one of --user, --sys-prefix and --prefix");
   const env = Object.fromEntries(
     (values.env ?? []).map((kv) => {
       const at = kv.indexOf("=");
-      if (at <= 0) throw new Error(`--env ${kv}: expected KEY=VALUE`);
+      if (at <= 0) throw new UsageError(`--env ${kv}: expected KEY=VALUE`);
       return [kv.slice(0, at), kv.slice(at + 1)];
     }),
   );

@@ -7,6 +7,7 @@ import type { HDU } from "./fits/hdu.js";
 import type { HDUList } from "./fits/hdulist.js";
 import { visualize } from "./visualize/visualize.js";
 import { toJson } from "./json.js";
+import { parseCommand, runCommand, UsageError } from "@jovial/kernel/command";
 
 const USAGE = `usage:
   jovial fits info FILE [--json]
@@ -15,38 +16,8 @@ const USAGE = `usage:
   jovial fits stats FILE [--hdu N] [--json]
   jovial view FILE -o OUT.html [--hdu N]`;
 
-interface Parsed {
-  positional: string[];
-  flags: Map<string, string | true>;
-}
-
-function parse(args: string[], valued: string[]): Parsed {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith("-")) {
-      positional.push(a);
-      continue;
-    }
-    const name = a.replace(/^--?/, "").split("=")[0];
-    const inline = a.includes("=") ? a.slice(a.indexOf("=") + 1) : undefined;
-    if (!valued.includes(name) && !["json", "help", "h"].includes(name)) throw new UsageError(`unknown option ${a}`);
-    if (valued.includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`${a} needs a value`);
-      flags.set(name, value);
-    } else {
-      flags.set(name, true);
-    }
-  }
-  return { positional, flags };
-}
-
-class UsageError extends Error {}
-
 /** The HDU asked for, or the first with data (as astropy's getdata picks it). */
-function pick(list: HDUList, flag: string | true | undefined): HDU {
+function pick(list: HDUList, flag: string | undefined): HDU {
   if (typeof flag === "string") return list.get(/^-?\d+$/.test(flag) ? Number(flag) : flag);
   return list.hdus.find((h) => (h.isImage && h.shape.length > 0) || h.rows > 0) ?? list.get(0);
 }
@@ -78,7 +49,7 @@ function header(hdu: HDU, json: boolean): string {
   return toJson(hdu.header.cards.map((c) => ({ keyword: c.keyword, value: c.value, comment: c.comment, ...(c.unparsable ? { unparsable: c.unparsable } : {}) })));
 }
 
-function wcs(hdu: HDU, pixelText: string | true | undefined, json: boolean): string {
+function wcs(hdu: HDU, pixelText: string | undefined, json: boolean): string {
   if (typeof pixelText !== "string") throw new UsageError("fits wcs needs --pixel X,Y[,Z...] (0-based pixel coordinates)");
   const pixel = pixelText.split(",").map((p) => Number(p.trim()));
   if (pixel.some((p) => !Number.isFinite(p))) throw new UsageError(`--pixel ${pixelText}: expected numbers separated by commas`);
@@ -117,59 +88,44 @@ async function stats(hdu: HDU, json: boolean): Promise<string> {
     .join("\n");
 }
 
-export async function main(command: string, args: string[]): Promise<number> {
+const OPTIONS = { hdu: { type: "string" }, pixel: { type: "string" }, out: { type: "string", short: "o" }, json: { type: "boolean" } } as const;
+
+export function main(command: string, args: string[]): Promise<number> {
   const sub = command === "fits" ? args[0] : "view";
   const rest = command === "fits" ? args.slice(1) : args;
-  let parsed: Parsed;
-  try {
-    parsed = parse(rest, ["hdu", "pixel", "o", "out"]);
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.flags.has("help") || parsed.flags.has("h")) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [file] = parsed.positional;
-  if (!file || !["info", "header", "wcs", "stats", "view"].includes(sub ?? "")) {
-    console.error(USAGE);
-    return 2;
-  }
-  const json = parsed.flags.has("json");
-  const list = await open(file);
-  try {
-    let output: string;
-    switch (sub) {
-      case "info":
-        output = await info(list, json);
-        break;
-      case "header":
-        output = header(pick(list, parsed.flags.get("hdu")), json);
-        break;
-      case "wcs":
-        output = wcs(pick(list, parsed.flags.get("hdu")), parsed.flags.get("pixel"), json);
-        break;
-      case "stats":
-        output = await stats(pick(list, parsed.flags.get("hdu")), json);
-        break;
-      default: {
-        const out = parsed.flags.get("o") ?? parsed.flags.get("out");
-        if (typeof out !== "string") throw new UsageError("view needs -o OUT.html");
-        const hdu = parsed.flags.get("hdu");
-        const view = await visualize(typeof hdu === "string" ? pick(list, hdu) : list, { out });
-        output = `${view.description}\nwrote ${out}`;
+  return runCommand(USAGE, args, async () => {
+    const { values, positionals } = parseCommand(rest, OPTIONS);
+    const [file] = positionals;
+    if (!["info", "header", "wcs", "stats", "view"].includes(sub ?? "")) throw new UsageError(sub ? `unknown fits command ${sub}` : "which fits command?");
+    if (!file || positionals.length > 1) throw new UsageError(file ? `one FILE, not ${positionals.length}` : "which FILE?");
+    const json = values.json ?? false;
+    const list = await open(file);
+    try {
+      let output: string;
+      switch (sub) {
+        case "info":
+          output = await info(list, json);
+          break;
+        case "header":
+          output = header(pick(list, values.hdu), json);
+          break;
+        case "wcs":
+          output = wcs(pick(list, values.hdu), values.pixel, json);
+          break;
+        case "stats":
+          output = await stats(pick(list, values.hdu), json);
+          break;
+        default: {
+          const out = values.out;
+          if (out === undefined) throw new UsageError("view needs -o OUT.html");
+          const view = await visualize(values.hdu !== undefined ? pick(list, values.hdu) : list, { out });
+          output = `${view.description}\nwrote ${out}`;
+        }
       }
+      console.log(output);
+      return 0;
+    } finally {
+      await list.close();
     }
-    console.log(output);
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  } finally {
-    await list.close();
-  }
+  });
 }

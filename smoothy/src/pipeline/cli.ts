@@ -5,6 +5,7 @@
  * listed with their errors in OUT.errors.csv, and the run goes on without them. Results also go to a
  * JSON-lines file as they complete (OUT.jsonl by default): run the same command again to resume.
  */
+import { parseCommand, positiveInteger, runCommand, UsageError } from "@jovial/kernel/command";
 import { toCsv } from "../csv.js";
 import { writeAtomically } from "../fits/write.js";
 import { REGION_COLUMNS } from "../regions/table.js";
@@ -14,36 +15,23 @@ import type { RegionRow } from "./roise-task.js";
 
 const USAGE = "usage: jovial roise FILES... --out regions.csv [--workers N] [--redis redis://host:port] [--queue NAME] [--results FILE.jsonl]";
 
-export async function main(_command: string, args: string[]): Promise<number> {
-  const files: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    if (!args[i].startsWith("--")) {
-      files.push(args[i]);
-      continue;
-    }
-    const name = args[i].slice(2);
-    if (!["out", "workers", "redis", "queue", "results"].includes(name) || args[i + 1] === undefined) {
-      console.error(`${args[i]}: unknown option or missing value\n${USAGE}`);
-      return 2;
-    }
-    flags.set(name, args[++i]);
-  }
-  const out = flags.get("out");
-  if (!out || files.length === 0) {
-    console.error(`${out ? "no input files" : "--out is required"}\n${USAGE}`);
-    return 2;
-  }
-  const workers = flags.has("workers") ? Number(flags.get("workers")) : undefined;
-  if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
-    console.error(`--workers ${flags.get("workers")}: a positive integer\n${USAGE}`);
-    return 2;
-  }
+const OPTIONS = { out: { type: "string" }, workers: { type: "string" }, redis: { type: "string" }, queue: { type: "string" }, results: { type: "string" } } as const;
+
+export function main(_command: string, args: string[]): Promise<number> {
+  return runCommand(USAGE, args, () => roise(args));
+}
+
+async function roise(args: string[]): Promise<number> {
+  const { values, positionals: files } = parseCommand(args, OPTIONS);
+  const out = values.out;
+  if (!out) throw new UsageError("--out is required");
+  if (files.length === 0) throw new UsageError("no input files");
+  const workers = positiveInteger("workers", values.workers);
   const run = distribute<string, RegionRow[]>(files, ROISE_TASK, {
     workers,
-    redis: flags.get("redis"),
-    queue: flags.get("queue") ?? "jovial-roise",
-    results: flags.get("results") ?? `${out}.jsonl`,
+    redis: values.redis,
+    queue: values.queue ?? "jovial-roise",
+    results: values.results ?? `${out}.jsonl`,
     label: `RoISE over ${files.length} cubes`,
   });
   const results = await run.done;

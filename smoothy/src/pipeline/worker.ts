@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "bullmq";
 import { connectionOf } from "./redis-queue.js";
 import { loadTask, type TaskFunction } from "./task-module.js";
+import { parseCommand, positiveInteger, runCommand, UsageError } from "@jovial/kernel/command";
 
 const USAGE = "usage: jovial worker --queue NAME [--redis redis://127.0.0.1:6379] [--concurrency N] [--lock-duration MS] [--allow DIR]...";
 
@@ -38,27 +39,26 @@ function allowed(task: string, roots: string[]): void {
   }
 }
 
-export async function main(_command: string, args: string[]): Promise<number> {
-  const flags = new Map<string, string>();
-  const allowFlags: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i].replace(/^--/, "");
-    if (name === "allow" && args[i + 1] !== undefined) {
-      allowFlags.push(args[++i]);
-      continue;
-    }
-    if (!["queue", "redis", "concurrency", "lock-duration"].includes(name) || args[i + 1] === undefined) {
-      console.error(`${args[i]}: unknown option or missing value\n${USAGE}`);
-      return 2;
-    }
-    flags.set(name, args[++i]);
-  }
-  const queue = flags.get("queue");
-  if (!queue) {
-    console.error(`--queue is required\n${USAGE}`);
-    return 2;
-  }
-  const lockDuration = Number(flags.get("lock-duration") ?? 30_000);
+const OPTIONS = {
+  queue: { type: "string" },
+  redis: { type: "string" },
+  concurrency: { type: "string" },
+  "lock-duration": { type: "string" },
+  allow: { type: "string", multiple: true },
+} as const;
+
+export function main(_command: string, args: string[]): Promise<number> {
+  return runCommand(USAGE, args, () => work(args));
+}
+
+async function work(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(args, OPTIONS);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const queue = values.queue;
+  if (!queue) throw new UsageError("--queue is required");
+  const lockDuration = positiveInteger("lock-duration", values["lock-duration"]) ?? 30_000;
+  const concurrency = positiveInteger("concurrency", values.concurrency) ?? 1;
+  const allowFlags = values.allow ?? [];
   // Task modules a job may name: smoothy's own, and files under the worker user's home or --allow folders.
   const roots = [
     path.resolve(fileURLToPath(new URL("..", import.meta.url))),
@@ -83,8 +83,8 @@ export async function main(_command: string, args: string[]): Promise<number> {
       return { value, worker: me, seconds: (performance.now() - started) / 1000 };
     },
     {
-      connection: connectionOf(flags.get("redis") ?? "redis://127.0.0.1:6379"),
-      concurrency: Number(flags.get("concurrency") ?? 1),
+      connection: connectionOf(values.redis ?? "redis://127.0.0.1:6379"),
+      concurrency,
       // A dead worker's job goes back to the queue once its lock has not been renewed for this long.
       lockDuration,
       stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
