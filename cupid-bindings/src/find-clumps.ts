@@ -3,7 +3,7 @@
  * runs off the event loop with a progress bar and stops when cancelled (the caller's signal, or the
  * notebook cell's on an interrupt). NaNs are bad pixels; a degenerate Stokes axis is dropped.
  */
-import { cellSignal, Cube, Image, progress, Spectrum } from "smoothy";
+import { cellSignal, isCube, isProduct, progress, type Cube, type Image, type Spectrum } from "smoothy";
 import { ClumpCatalogue } from "./catalogue.js";
 import { parseConfig, type ClumpConfig } from "./config.js";
 import { cupid, type NativeResult } from "./native.js";
@@ -30,10 +30,10 @@ type Input = Image | Cube | Spectrum | { data: Float32Array | Float64Array; shap
 export async function findClumps(input: Input, options: FindClumpsOptions): Promise<ClumpResult> {
   const method = String(options.method ?? "").toLowerCase() as ClumpMethod;
   if (!METHODS.includes(method)) throw new RangeError(`method ${JSON.stringify(options.method)}: use one of ${METHODS.join(", ")}`);
-  const product = input instanceof Image || input instanceof Cube || input instanceof Spectrum ? input : undefined;
+  const product = isProduct(input) ? input : undefined;
   const data = input.data instanceof Int32Array ? Float32Array.from(input.data) : input.data;
   // The velocity axis of a cube (CUPID's VeloRes applies along it); -1 lets CUPID assume axis 3.
-  const velax = input instanceof Cube && input.spectralAxis >= 0 ? input.spectralAxis : -1;
+  const velax = isCube(input) && input.spectralAxis >= 0 ? input.spectralAxis : -1;
   const signal = options.signal ?? cellSignal();
   signal?.throwIfAborted();
   // The bar does not cancel (it would throw inside the native callback): the signal cancels the job below.

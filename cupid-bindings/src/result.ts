@@ -4,7 +4,7 @@
  * catalogue, and what CUPID resolved (the RMS, every configuration value it used, the rejections).
  * In a notebook it shows the clumps outlined over the map beside the catalogue.
  */
-import { Cube, Image, imageFigure, type Spectrum, View, writeImage, type HeaderInput } from "smoothy";
+import { imageFigure, isCube, isImage, View, writeImage, type Cube, type HeaderInput, type Image, type Spectrum } from "smoothy";
 import type { ClumpCatalogue } from "./catalogue.js";
 import type { ClumpMethod } from "./find-clumps.js";
 import type { NativeResult } from "./native.js";
@@ -59,7 +59,7 @@ export class ClumpResult {
   /** The clumps outlined over the map (a cube's moment 0, or its maximum), beside the catalogue. */
   view(): View {
     const product = this.input;
-    const map = product instanceof Cube ? (product.spectralAxis >= 0 ? product.moment(0) : product.collapse("max", 2)) : product instanceof Image ? product : undefined;
+    const map = isCube(product) ? (product.spectralAxis >= 0 ? product.moment(0) : product.collapse("max", 2)) : isImage(product) ? product : undefined;
     const labels = (this.mask?.data ?? undefined) as Int32Array | undefined;
     let html = "";
     if (map && labels) {

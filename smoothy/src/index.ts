@@ -3,17 +3,18 @@
  * conventions: shapes in FITS axis order (NAXIS1 first), pixel positions 0-based.
  */
 export { open } from "./fits/open.js";
-export { HDUList, type HDUKey } from "./fits/hdulist.js";
-export { HDU, type HDUKind, type ReadOptions } from "./fits/hdu.js";
+export { HDUList, isHDUList, type HDUKey } from "./fits/hdulist.js";
+export { HDU, isHDU, type HDUKind, type ReadOptions } from "./fits/hdu.js";
 export { Header } from "./fits/header.js";
 export type { ImageArray, PixelArray, DType } from "./fits/image-data.js";
-export { Table, type Column, type ColumnData, type ColumnValues } from "./fits/table.js";
+export { Table, isTable, type Column, type ColumnData, type ColumnValues } from "./fits/table.js";
 export { parseCard, type Card, type CardValue } from "./fits/card.js";
 export { FitsError, type FitsErrorCode } from "./fits/errors.js";
 export { WCS, WcsError } from "./wcs/wcs.js";
 export { formatCard } from "./fits/card.js";
 export { load, productOf, type Product } from "./data/load.js";
-export { Spectrum, Image, Cube, type ProductInit, type Values } from "./data/products.js";
+export { Spectrum, Image, Cube, isSpectrum, isImage, isCube, isProduct, type ProductInit, type Values } from "./data/products.js";
+export { kindOf, type SmoothyKind } from "./kinds.js";
 export { statistics, madStd, type Statistics } from "./data/statistics.js";
 export { beamOf, beamsOf, beamSolidAngle, jyPerBeamToKelvin, type Beam } from "./data/beam.js";
 export { convertSpectral, spectralKind, SPEED_OF_LIGHT, type SpectralKind } from "./data/spectral.js";

@@ -3,7 +3,7 @@
  * axes — with its WCS, unit and beam (per-channel beams from a BEAMS table when the file has one).
  */
 import { open } from "../fits/open.js";
-import { HDU } from "../fits/hdu.js";
+import { isHDU, type HDU } from "../fits/hdu.js";
 import { listOf, type HDUKey, type HDUList } from "../fits/hdulist.js";
 import type { Header } from "../fits/header.js";
 import type { PixelArray } from "../fits/image-data.js";
@@ -28,7 +28,7 @@ function firstImage(list: HDUList): HDU {
 
 /** The product of a file (its first image, or `hdu`), of an open HDUList, or of one of its HDUs. */
 export async function load(source: string | HDUList | HDU, options: { hdu?: HDUKey } = {}): Promise<Product> {
-  if (source instanceof HDU) {
+  if (isHDU(source)) {
     const owner = listOf(source);
     if (!owner) throw new TypeError(`load(hdu): HDU ${source.index} belongs to no open file; pass the HDUList or the path`);
     return load(owner, { hdu: source.index });

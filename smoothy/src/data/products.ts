@@ -5,10 +5,12 @@
  * know nothing of rendering: `visualize()` turns them into views.
  */
 import type { Header } from "../fits/header.js";
-import { progress } from "../progress.js";
 import type { WCS } from "../wcs/wcs.js";
 import { jyPerBeamToKelvin, type Beam } from "./beam.js";
 import { convertSpectral, DISPLAY_UNIT, lineKind, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
+import { INSPECT, KIND, kindOf } from "../kinds.js";
+import { alongAxis, reduceAxis, strides } from "./axes.js";
+import { describeHtml, describeText } from "./describe.js";
 import { multiplyUnits, normalizeUnit } from "./units.js";
 import { madStd, medianOf, statistics, type Statistics } from "./statistics.js";
 
@@ -36,16 +38,6 @@ export interface ProductInit {
   offset?: number[];
 }
 
-function strides(shape: number[]): number[] {
-  const out: number[] = [];
-  let s = 1;
-  for (const n of shape) {
-    out.push(s);
-    s *= n;
-  }
-  return out;
-}
-
 export abstract class Product {
   readonly data: Values;
   readonly shape: number[];
@@ -68,6 +60,19 @@ export abstract class Product {
   }
 
   abstract get kind(): "Spectrum" | "Image" | "Cube";
+
+  get [KIND](): "Spectrum" | "Image" | "Cube" {
+    return this.kind;
+  }
+
+  /** A cell that ends in a product shows its shape, unit, beam and world extent; `visualize()` draws it. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return { "text/plain": describeText(this), "text/html": describeHtml(this) };
+  }
+
+  [INSPECT](): string {
+    return describeText(this);
+  }
 
   /**
    * Other values on the same pixels, keeping the WCS, beam and header: a clump mask, a fitted model,
@@ -171,52 +176,6 @@ export class Image extends Product {
   get kind(): "Image" {
     return "Image";
   }
-}
-
-/**
- * Visits every finite value of a 3-D array in storage order, with the index of its line (the output
- * pixel, the array's shape without `axis`) and its position along `axis`: one sequential pass,
- * whichever the axis.
- */
-function alongAxis(data: Values, shape: number[], axis: number, visit: (line: number, v: number, k: number) => void, label: string): void {
-  const [nx, ny, nz] = shape;
-  const bar = progress(label, nz);
-  for (let z = 0; z < nz; z++) {
-    bar.update(z);
-    for (let y = 0; y < ny; y++) {
-      const base = (z * ny + y) * nx;
-      const line = axis === 0 ? z * ny + y : axis === 1 ? z * nx : y * nx;
-      for (let x = 0; x < nx; x++) {
-        const v = data[base + x];
-        if (Number.isFinite(v)) visit(axis === 0 ? line : line + x, v, axis === 0 ? x : axis === 1 ? y : z);
-      }
-    }
-  }
-  bar.finish();
-}
-
-/** Along-axis reduction of a 3-D array: out has the shape without `axis`. */
-function reduceAxis(data: Values, shape: number[], axis: number, reduce: (values: Float64Array) => number, label = "reducing"): { data: Float64Array; shape: number[] } {
-  const s = strides(shape);
-  const others = [0, 1, 2].filter((a) => a !== axis);
-  const [n0, n1] = others.map((a) => shape[a]);
-  const out = new Float64Array(n0 * n1);
-  const n = shape[axis];
-  const bar = progress(label, n1);
-  // Lines are gathered a row of the first kept axis at a time, reading each plane's row in order:
-  // strided reads through a big cube one line at a time miss the cache at every value.
-  const lines = new Float64Array(n0 * n);
-  for (let j = 0; j < n1; j++) {
-    bar.update(j);
-    for (let k = 0; k < n; k++) {
-      const base = j * s[others[1]] + k * s[axis];
-      const step = s[others[0]];
-      for (let i = 0; i < n0; i++) lines[i * n + k] = data[base + i * step];
-    }
-    for (let i = 0; i < n0; i++) out[j * n0 + i] = reduce(lines.subarray(i * n, (i + 1) * n));
-  }
-  bar.finish();
-  return { data: out, shape: others.map((a) => shape[a]) };
 }
 
 export class Cube extends Product {
@@ -449,4 +408,18 @@ export class Cube extends Product {
     }
     return new Cube({ ...this.init, data: out, unit: "K" });
   }
+}
+
+/** Kind checks that hold across copies of smoothy (see kinds.ts), for Spectrum, Image, Cube and any of them. */
+export function isSpectrum(x: unknown): x is Spectrum {
+  return kindOf(x) === "Spectrum";
+}
+export function isImage(x: unknown): x is Image {
+  return kindOf(x) === "Image";
+}
+export function isCube(x: unknown): x is Cube {
+  return kindOf(x) === "Cube";
+}
+export function isProduct(x: unknown): x is Spectrum | Image | Cube {
+  return isSpectrum(x) || isImage(x) || isCube(x);
 }

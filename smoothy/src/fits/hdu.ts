@@ -21,6 +21,8 @@ export interface ReadOptions {
 import { asciiColumns, binaryColumns, readAsciiColumn, readBinaryColumn, Table, tableError, type Column } from "./table.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
 import { WCS } from "../wcs/wcs.js";
+import { INSPECT, KIND, kindOf } from "../kinds.js";
+import { escapeHtml } from "../html.js";
 
 export type HDUKind = "PrimaryHDU" | "GroupsHDU" | "ImageHDU" | "CompImageHDU" | "BinTableHDU" | "TableHDU";
 
@@ -212,10 +214,30 @@ export class HDU {
     return WCS.fromHeader(this.header, { key, naxis: this.shape });
   }
 
+  get [KIND](): "HDU" {
+    return "HDU";
+  }
+
+  /** A cell that ends in an HDU shows what it holds, as astropy's `info()` line does. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const shape = this.isImage ? this.shape.join(" × ") || "no data" : `${this.rows} rows`;
+    const html = `<table><caption style="text-align:left"><b>${escapeHtml(this.kind)}</b> ${escapeHtml(this.name)}</caption><tr><th style="text-align:left">shape</th><td>${escapeHtml(shape)}</td></tr><tr><th style="text-align:left">type</th><td>${escapeHtml(this.isImage ? String(this.dtype ?? "") : "table")}</td></tr><tr><th style="text-align:left">cards</th><td>${this.header.cards.length}</td></tr><tr><th style="text-align:left">file</th><td>${escapeHtml(this.source.path)}</td></tr></table>`;
+    return { "text/plain": this.summary(), "text/html": html };
+  }
+
+  [INSPECT](): string {
+    return `HDU ${this.summary().trim()}`;
+  }
+
   /** One line of `HDUList.info()`. */
   summary(): string {
     const dims = this.isImage ? (this.shape.length ? this.shape.join(" x ") : "()") : `${this.rows} rows x ${this.rawHeader.number("TFIELDS", 0)} cols`;
     const type = this.isImage && this.shape.length ? `BITPIX ${this.bitpix}` : "";
     return `${String(this.index).padStart(3)}  ${this.name.padEnd(16)} ${String(this.ver).padStart(3)}  ${this.kind.padEnd(13)} ${String(this.header.cards.length).padStart(5)}  ${dims}  ${type}`.trimEnd();
   }
+}
+
+/** An HDU of any copy of smoothy (see kinds.ts). */
+export function isHDU(x: unknown): x is HDU {
+  return kindOf(x) === "HDU";
 }

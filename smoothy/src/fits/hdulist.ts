@@ -2,6 +2,7 @@
 import type { HDU } from "./hdu.js";
 import type { ByteSource } from "./source.js";
 import { escapeHtml } from "../html.js";
+import { INSPECT, KIND, kindOf } from "../kinds.js";
 
 export type HDUKey = number | string | [string, number];
 
@@ -20,6 +21,14 @@ export class HDUList implements Iterable<HDU> {
     readonly warnings: readonly string[] = [],
   ) {
     for (const hdu of hdus) LISTS.set(hdu, this);
+  }
+
+  get [KIND](): "HDUList" {
+    return "HDUList";
+  }
+
+  [INSPECT](): string {
+    return this.info();
   }
 
   get length(): number {
@@ -73,4 +82,8 @@ export class HDUList implements Iterable<HDU> {
       "text/html": `<div><b>${escapeHtml(this.path)}</b><table><thead><tr><th>No.</th><th>Name</th><th>Ver</th><th>Type</th><th>Cards</th><th>Dimensions</th></tr></thead><tbody>${rows}</tbody></table></div>`,
     };
   }
+}
+
+export function isHDUList(x: unknown): x is HDUList {
+  return kindOf(x) === "HDUList";
 }

@@ -6,6 +6,7 @@
 import { FitsError } from "./errors.js";
 import type { Header } from "./header.js";
 import { escapeHtml } from "../html.js";
+import { KIND, kindOf } from "../kinds.js";
 
 export type ColumnValues =
   | Int8Array
@@ -320,6 +321,10 @@ export class Table {
     return out;
   }
 
+  get [KIND](): "Table" {
+    return "Table";
+  }
+
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     return this.toMimeBundle();
   }
@@ -352,4 +357,8 @@ export class Table {
 
 export function tableError(path: string, hdu: number, offset: number, e: unknown): FitsError {
   return new FitsError("EBADDATA", path, hdu, offset, (e as Error).message);
+}
+
+export function isTable(x: unknown): x is Table {
+  return kindOf(x) === "Table";
 }

@@ -7,7 +7,7 @@ import type { Image, Spectrum } from "../data/products.js";
 import { DISPLAY_UNIT, spectralScale, type SpectralKind } from "../data/spectral.js";
 import { downsample2d, percentiles } from "./downsample.js";
 import { float32Json } from "./encode.js";
-import { formatDec, formatRa } from "./sexagesimal.js";
+import { formatDec, formatRa } from "../wcs/sexagesimal.js";
 import { stretchedColorscale, type Colorscale, type Stretch } from "./stretch.js";
 
 export interface PlotlyFigure {

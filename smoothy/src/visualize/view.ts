@@ -8,6 +8,7 @@ import { browserAssetPath } from "./assets.js";
 import { cubeHtml, elementId, plotlyHtml, standalonePage } from "./browser.js";
 import type { CubeViewSpec } from "./cube-view.js";
 import type { PlotlyFigure } from "./figures.js";
+import { KIND } from "../kinds.js";
 
 export type ViewSpec = { kind: "plotly"; figure: PlotlyFigure } | { kind: "cube"; cube: CubeViewSpec } | { kind: "html"; html: string; text: string };
 
@@ -28,6 +29,10 @@ export class View {
       case "html":
         return this.spec.html;
     }
+  }
+
+  get [KIND](): "View" {
+    return "View";
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {

@@ -3,11 +3,11 @@
  * an image a map with celestial axes, a cube a volume (and its moment-0 map), a table its rows; an
  * HDUList, an HDU or a path is loaded first.
  */
-import { HDU } from "../fits/hdu.js";
-import { HDUList } from "../fits/hdulist.js";
-import { Table } from "../fits/table.js";
+import { isHDU, type HDU } from "../fits/hdu.js";
+import { isHDUList, type HDUList } from "../fits/hdulist.js";
+import { isTable, type Table } from "../fits/table.js";
 import { load } from "../data/load.js";
-import { Cube, Image, Spectrum } from "../data/products.js";
+import { isCube, isImage, isSpectrum, type Cube, type Image, type Spectrum } from "../data/products.js";
 import type { SpectralKind } from "../data/spectral.js";
 import { cubeViewSpec, type CubeViewOptions } from "./cube-view.js";
 import { imageFigure, spectrumFigure } from "./figures.js";
@@ -35,20 +35,20 @@ export async function visualize(x: Visualizable, options: VisualizeOptions = {})
 }
 
 async function viewOf(x: Visualizable, options: VisualizeOptions): Promise<View> {
-  if (typeof x === "string" || x instanceof HDUList) return viewOf(await load(x), options);
-  if (x instanceof HDU) {
+  if (typeof x === "string" || isHDUList(x)) return viewOf(await load(x), options);
+  if (isHDU(x)) {
     if (x.kind === "BinTableHDU" || x.kind === "TableHDU") return viewOf(await x.table(), options);
     return viewOf(await load(x), options);
   }
-  if (x instanceof Spectrum) return new View({ kind: "plotly", figure: spectrumFigure(x, { kind: options.spectral }) }, `Spectrum of ${x.size} channels: ${x.source}`);
-  if (x instanceof Image) {
+  if (isSpectrum(x)) return new View({ kind: "plotly", figure: spectrumFigure(x, { kind: options.spectral }) }, `Spectrum of ${x.size} channels: ${x.source}`);
+  if (isImage(x)) {
     return new View({ kind: "plotly", figure: imageFigure(x, options) }, `Image ${x.shape.join(" × ")}: ${x.source}`);
   }
-  if (x instanceof Cube) {
+  if (isCube(x)) {
     if (options.cube === "moment0") return viewOf(x.spectralAxis < 0 ? x.collapse("max", 2) : x.moment(0), options);
     return new View({ kind: "cube", cube: cubeViewSpec(x, options) }, `Cube ${x.shape.join(" × ")}: ${x.source}`);
   }
-  if (x instanceof Table) {
+  if (isTable(x)) {
     const bundle = x.toMimeBundle();
     return new View({ kind: "html", html: bundle["text/html"], text: bundle["text/plain"] }, bundle["text/plain"]);
   }

@@ -10,6 +10,8 @@ import type { Header } from "../fits/header.js";
 import { wcslib, type WcsHandle, type WcsInfo } from "../native/wcslib.js";
 import { physicalType } from "./physical-types.js";
 import { fixScamp } from "./scamp.js";
+import { INSPECT, KIND } from "../kinds.js";
+import { escapeHtml } from "../html.js";
 
 type Coordinates = ArrayLike<number>;
 
@@ -173,6 +175,37 @@ export class WCS {
 
   async worldToPixelValuesAsync(...world: Coordinates[]): Promise<Float64Array[]> {
     return split(await this.handle.convert("s2p", interleave(world, this.naxis)).catch(wrapError), this.naxis);
+  }
+
+  get [KIND](): "WCS" {
+    return "WCS";
+  }
+
+  /** wcsprm's main fields in a few lines, as astropy prints a WCS. */
+  toString(): string {
+    const row = (name: string, values: ArrayLike<number> | string[]) =>
+      `${name.padEnd(8)}: ${Array.from(values as ArrayLike<number | string>, (v) => (typeof v === "number" ? String(Number(v.toPrecision(10))) : `'${v}'`)).join("  ")}`;
+    const lines = [
+      `WCS Keywords`,
+      `Number of WCS axes: ${this.naxis}`,
+      row("CTYPE", this.ctype),
+      row("CRVAL", this.crval),
+      row("CRPIX", this.crpix),
+      row("CDELT", this.cdelt),
+      row("CUNIT", this.cunit),
+    ];
+    if (this.restfrq > 0) lines.push(`RESTFRQ : ${this.restfrq}`);
+    if (this.specsys) lines.push(`SPECSYS : '${this.specsys}'`);
+    for (const w of this.warnings) lines.push(`warning : ${w}`);
+    return lines.join("\n");
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return { "text/plain": this.toString(), "text/html": `<pre>${escapeHtml(this.toString())}</pre>` };
+  }
+
+  [INSPECT](): string {
+    return this.toString();
   }
 
   toJSON(): Record<string, unknown> {
