@@ -104,11 +104,13 @@ export class CasaImage {
     await this.handle.putSlice(data, blc, shape);
   }
 
-  /** World coordinates (casacore's units: rad, Hz, ...) of 0-based pixels given per axis. */
-  toWorld(...pixel: ArrayLike<number>[]): Float64Array[] {
+  /** World coordinates (casacore's units: rad, Hz, ...) of 0-based pixels given per axis (APE 14's name). */
+  pixelToWorldValues(...pixel: ArrayLike<number>[]): Float64Array[] {
     return this.handle.toWorld(pixel.map((p) => Float64Array.from(p)));
   }
-  toPixel(...world: ArrayLike<number>[]): Float64Array[] {
+
+  /** The inverse: 0-based pixels of world values (casacore's units) given per axis. */
+  worldToPixelValues(...world: ArrayLike<number>[]): Float64Array[] {
     return this.handle.toPixel(world.map((w) => Float64Array.from(w)));
   }
 

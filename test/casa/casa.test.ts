@@ -118,9 +118,9 @@ test("pixels whole, by plane and by strided box, the mask, and pixel to world an
   assert.equal(Array.from(good!, Number), ref.image.good);
   void nz;
   for (const [pixel, world] of ref.image.toworld) {
-    const ours = image.toWorld(...pixel.map((p) => [p])).map((a) => a[0]);
+    const ours = image.pixelToWorldValues(...pixel.map((p) => [p])).map((a) => a[0]);
     ours.forEach((v, k) => assert.ok(close(v, world[k]), `toWorld ${pixel} axis ${k}: ${v} vs ${world[k]}`));
-    const back = image.toPixel(...ours.map((v) => [v])).map((a) => a[0]);
+    const back = image.worldToPixelValues(...ours.map((v) => [v])).map((a) => a[0]);
     back.forEach((v, k) => assert.ok(Math.abs(v - pixel[k]) < 1e-6, `toPixel axis ${k}: ${v} vs ${pixel[k]}`));
   }
 });
@@ -152,7 +152,7 @@ test("a CASA image becomes a smoothy Cube: WCS, unit and beam; visualize() and f
   assert.is(cube.unit, "Jy / beam");
   assert.ok(Math.abs(cube.beam!.bmaj * 3600 - 3) < 1e-9);
   for (const [pixel, world] of ref.image.toworld) {
-    const w = cube.pixelToWorld([pixel[0]], [pixel[1]], [pixel[2]]).map((a) => a[0]);
+    const w = cube.pixelToWorldValues([pixel[0]], [pixel[1]], [pixel[2]]).map((a) => a[0]);
     assert.ok(Math.abs(w[0] - (world[0] * 180) / Math.PI) < 1e-9 && Math.abs(w[1] - (world[1] * 180) / Math.PI) < 1e-9, `RA/Dec at ${pixel}`);
     assert.ok(close(w[2], world[2]), `frequency at ${pixel}`);
   }
@@ -195,8 +195,8 @@ test("NCP and rotated images: the smoothy product's WCS gives casacore's world c
     const product = await image.toProduct();
     const px = [0, 31, 5, 20],
       py = [0, 23, 17, 3];
-    const theirs = image.toWorld(px, py);
-    const ours = product.pixelToWorld(px, py);
+    const theirs = image.pixelToWorldValues(px, py);
+    const ours = product.pixelToWorldValues(px, py);
     px.forEach((_, i) => {
       const d = Math.hypot((ours[0][i] - (theirs[0][i] * 180) / Math.PI) * Math.cos(theirs[1][i] * 1), ours[1][i] - (theirs[1][i] * 180) / Math.PI);
       assert.ok(

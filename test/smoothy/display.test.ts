@@ -57,6 +57,18 @@ test("a cube shows its shape, unit, beam, sky extent and velocity range, as text
   assert.match(inspect(m0), /^Image 20 × 16 \(Jy km \/ \(beam s\)\)/);
 });
 
+test("pixelToWorldValues and worldToPixelValues on a product's own axes, a moment map's included", () => {
+  const cube = cubeOf(smoothy);
+  const [ra, dec, nu] = cube.pixelToWorldValues([3, 17], [2, 11], [0, 9]);
+  const [x, y, z] = cube.worldToPixelValues(ra, dec, nu);
+  [3, 17].forEach((p, i) => assert.ok(Math.abs(x[i] - p) < 1e-8 && Math.abs(y[i] - [2, 11][i]) < 1e-8 && Math.abs(z[i] - [0, 9][i]) < 1e-8, `pixel ${i}`));
+  const m0 = cube.moment(0);
+  const [mra, mdec] = m0.pixelToWorldValues([3], [2]);
+  assert.ok(Math.abs(mra[0] - ra[0]) < 1e-12 && Math.abs(mdec[0] - dec[0]) < 1e-12, "the map's sky is the cube's");
+  const [mx, my] = m0.worldToPixelValues(mra, mdec);
+  assert.ok(Math.abs(mx[0] - 3) < 1e-8 && Math.abs(my[0] - 2) < 1e-8);
+});
+
 test("an HDU and a WCS show themselves compactly too", async () => {
   const file = path.join(dir, "cube.fits");
   const cube = cubeOf(smoothy);

@@ -94,13 +94,13 @@ sharedTest(test, "slabs, sub-cubes and planes keep their world coordinates", asy
   );
   const sub = cube.subcube([10, 20, 5], [30, 25, 9]);
   assert.is(sub.at(3, 2, 1), cube.at(13, 22, 6));
-  const [ra, dec] = sub.pixelToWorld([3], [2], [1]);
-  const [ra0, dec0] = cube.pixelToWorld([13], [22], [6]);
+  const [ra, dec] = sub.pixelToWorldValues([3], [2], [1]);
+  const [ra0, dec0] = cube.pixelToWorldValues([13], [22], [6]);
   assert.is(ra[0], ra0[0]);
   assert.is(dec[0], dec0[0]);
   const plane = cube.plane(20);
   assert.equal(plane.shape, [100, 100]);
-  const [pra, pdec] = plane.pixelToWorld([0], [0]);
+  const [pra, pdec] = plane.pixelToWorldValues([0], [0]);
   assert.ok(Math.abs(pra[0] - reference.plane20_world_0_0[0]) < 1e-9 && Math.abs(pdec[0] - reference.plane20_world_0_0[1]) < 1e-9);
   const max = cube.collapse("max");
   assert.is(max.at(50, 60), Math.max(...reference.spectrum_50_60));

@@ -257,7 +257,7 @@ test("generated cube with WCS: every source found in a range holding its channel
     assert.ok(Math.abs(region.semiMajor / (k * source.sx) - 1) < 0.25, `semi-major vs ${(k * source.sx).toFixed(2)}: ${where}`);
     assert.ok(Math.abs(region.semiMinor / (k * source.sy) - 1) < 0.25, `semi-minor vs ${(k * source.sy).toFixed(2)}: ${where}`);
     if (source.sx / source.sy > 1.3) assert.ok(angleDifference(region.orientation, source.theta) < 10, `orientation: ${where}`);
-    const [ra, dec] = cube.pixelToWorld([region.x], [region.y], [0]);
+    const [ra, dec] = cube.pixelToWorldValues([region.x], [region.y], [0]);
     assert.ok(Math.abs(region.ra - ra[0]) < 1e-9 && Math.abs(region.dec - dec[0]) < 1e-9, `RA/Dec ${region.ra}, ${region.dec} vs ${ra[0]}, ${dec[0]}`);
     assert.ok(region.minIntensity <= region.meanIntensity && region.meanIntensity <= region.maxIntensity);
     assert.ok(region.solidity > 0.8 && region.solidity <= 1 && region.filledFraction > 0.9 && region.eccentricity >= 0 && region.eccentricity < 1);
@@ -333,7 +333,7 @@ sharedTest(test, "the Orion methanol cube: regions on the emission, frequencies 
       r.minFrequencyHz >= lo && r.maxFrequencyHz <= hi && r.minFrequencyHz < r.maxFrequencyHz,
       `frequencies ${r.minFrequencyHz}–${r.maxFrequencyHz} outside ${lo}–${hi}: ${at}`,
     );
-    const [ra, dec] = cube.pixelToWorld([r.x], [r.y], [0]);
+    const [ra, dec] = cube.pixelToWorldValues([r.x], [r.y], [0]);
     assert.ok(Math.abs(r.ra - ra[0]) < 1e-9 && Math.abs(r.dec - dec[0]) < 1e-9);
     assert.ok(r.area > 0 && r.semiMajor >= r.semiMinor && r.semiMinor > 0);
   }

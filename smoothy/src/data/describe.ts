@@ -28,7 +28,7 @@ function rows(p: Product): Array<[string, string]> {
         [p.shape[lng] - 1, p.shape[lat] - 1],
       ];
       const pixel = p.shape.map((_, a) => corners.map((c) => (a === lng ? c[0] : a === lat ? c[1] : 0)));
-      const world = p.pixelToWorld(...pixel);
+      const world = p.pixelToWorldValues(...pixel);
       const range = (values: Float64Array, format: (v: number) => string) => {
         const finite = [...values].filter(Number.isFinite);
         return finite.length ? `${format(Math.min(...finite))} to ${format(Math.max(...finite))}` : "no world position";

@@ -103,8 +103,12 @@ export abstract class Product {
     return madStd(this.data);
   }
 
-  /** World coordinates of pixels given per axis of this product (0-based). */
-  pixelToWorld(...pixel: ArrayLike<number>[]): Float64Array[] {
+  /**
+   * World coordinates of pixels given per axis of this product (0-based), one array per product axis,
+   * as APE 14's low-level `pixel_to_world_values`. Axes the product does not have (a squeezed Stokes
+   * axis, a moment map's spectral axis) are taken at their pixel 0.
+   */
+  pixelToWorldValues(...pixel: ArrayLike<number>[]): Float64Array[] {
     if (!this.wcs) throw new Error(`${this.source} has no WCS`);
     if (pixel.length !== this.shape.length) throw new RangeError(`${this.kind} has ${this.shape.length} axes, got ${pixel.length} coordinate arrays`);
     const n = pixel[0]?.length ?? 0;
@@ -113,6 +117,19 @@ export abstract class Product {
     this.init.axes.forEach((wcsAxis, i) => full[wcsAxis].set(Array.from(pixel[i], (p) => p + (offset?.[i] ?? 0))));
     const world = this.wcs.pixelToWorldValues(...full);
     return this.init.axes.map((a) => world[a]);
+  }
+
+  /** The inverse: 0-based pixels of this product for world values given per product axis. */
+  worldToPixelValues(...world: ArrayLike<number>[]): Float64Array[] {
+    if (!this.wcs) throw new Error(`${this.source} has no WCS`);
+    if (world.length !== this.shape.length) throw new RangeError(`${this.kind} has ${this.shape.length} axes, got ${world.length} coordinate arrays`);
+    const n = world[0]?.length ?? 0;
+    const anchor = this.wcs.pixelToWorldValues(...Array.from({ length: this.init.wcsAxes }, () => [0]));
+    const full = anchor.map((w) => new Float64Array(n).fill(w[0]));
+    this.init.axes.forEach((wcsAxis, i) => full[wcsAxis].set(Array.from(world[i])));
+    const pixel = this.wcs.worldToPixelValues(...full);
+    const offset = this.init.offset;
+    return this.init.axes.map((a, i) => pixel[a].map((p) => p - (offset?.[i] ?? 0)));
   }
 
   /** For each axis of this product, the index of the WCS axis it is. */
@@ -136,7 +153,7 @@ export abstract class Product {
     const n = this.shape[axis];
     const pixel = this.shape.map((_, i) => new Float64Array(n).fill(0));
     pixel[axis] = Float64Array.from({ length: n }, (_, k) => k);
-    const values = this.pixelToWorld(...pixel)[axis];
+    const values = this.pixelToWorldValues(...pixel)[axis];
     const native = spectralKind(this.wcs.ctype[this.wcs.axes.spec]);
     if (!native) throw new Error(`${this.source}: spectral axis ${this.wcs.ctype[this.wcs.axes.spec]} is not one of FREQ, VRAD, VOPT, WAVE`);
     return convertSpectral(values, native, kind ?? native, { restfrq: this.wcs.restfrq, restwav: this.wcs.restwav });

@@ -255,6 +255,6 @@ function celestial(image: Image, x: number[], y: number[]): [Float64Array, Float
   const ilng = image.worldAxes.indexOf(lng),
     ilat = image.worldAxes.indexOf(lat);
   if (ilng < 0 || ilat < 0) return [nan(), nan()];
-  const world = image.pixelToWorld(x, y);
+  const world = image.pixelToWorldValues(x, y);
   return [world[ilng], world[ilat]];
 }

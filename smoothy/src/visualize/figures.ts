@@ -53,7 +53,7 @@ function celestialTicks(image: Image, axis: 0 | 1, n: number, factor: number): {
   const tickvals = Array.from({ length: n }, (_, i) => Math.round(((i + 0.5) / n) * (length - 1)));
   const px = tickvals.map((t) => (axis === 0 ? t : (nx - 1) / 2));
   const py = tickvals.map((t) => (axis === 1 ? t : (ny - 1) / 2));
-  const world = image.pixelToWorld(px, py);
+  const world = image.pixelToWorldValues(px, py);
   const ctype = wcs.ctype[image.worldAxes[axis]].toUpperCase();
   const format = ctype.startsWith("RA") ? formatRa : ctype.startsWith("DEC") ? formatDec : (v: number) => `${v.toFixed(3)}°`;
   return { tickvals: tickvals.map((t) => t / factor), ticktext: Array.from(world[axis], (v) => format(v)) };
