@@ -30,7 +30,7 @@ source_dir="$(cd "$source_dir" && pwd)"
 mkdir -p "$sys_prefix"
 sys_prefix="$(cd "$sys_prefix" && pwd)"
 
-addons=$(grep -o 'add_library(jovial_[a-z_]*' "$source_dir/native/CMakeLists.txt" | sed 's/add_library(//')
+addons=$(grep -o '^ *jovial_addon(jovial_[a-z_]*' "$source_dir/native/CMakeLists.txt" | sed 's/.*jovial_addon(//')
 
 if [ "$build" = 1 ]; then
   cd "$source_dir"
