@@ -6,7 +6,8 @@
 import { writeFile } from "node:fs/promises";
 import { load, type Cube, type Image, type Spectrum } from "smoothy";
 import { parseCommand, runCommand, UsageError } from "@jovial/kernel/command";
-import { findClumps, METHODS, type ClumpMethod } from "./find-clumps.js";
+import { findClumps } from "./find-clumps.js";
+import { METHODS, type ClumpMethod } from "./methods.js";
 
 const USAGE = `usage: jovial findclumps IN.fits --method ${METHODS.join("|")} [--config "Name=Value,..."] [--rms X]
                         [--hdu N] [--nodeconv] [--wcs] --out MASK.fits --outcat CAT.csv|CAT.fits

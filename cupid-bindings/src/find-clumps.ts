@@ -7,10 +7,8 @@ import { cellSignal, isCube, isProduct, progress, type Cube, type Image, type Sp
 import { ClumpCatalogue } from "./catalogue.js";
 import { parseConfig, type ClumpConfig } from "./config.js";
 import { cupid, type NativeResult } from "./native.js";
+import { METHODS, type ClumpMethod } from "./methods.js";
 import { ClumpResult } from "./result.js";
-
-export type ClumpMethod = "fellwalker" | "clumpfind" | "reinhold" | "gaussclumps";
-export const METHODS: readonly ClumpMethod[] = ["fellwalker", "clumpfind", "reinhold", "gaussclumps"];
 
 export interface FindClumpsOptions {
   method: ClumpMethod;

@@ -6,7 +6,7 @@
  */
 import { imageFigure, isCube, isImage, View, writeImage, type Cube, type HeaderInput, type Image, type Spectrum } from "smoothy";
 import type { ClumpCatalogue } from "./catalogue.js";
-import type { ClumpMethod } from "./find-clumps.js";
+import type { ClumpMethod } from "./methods.js";
 import type { NativeResult } from "./native.js";
 import { outlineTrace } from "./outlines.js";
 

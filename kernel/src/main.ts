@@ -8,7 +8,7 @@ import { defaultHistoryDir, HistoryStore } from "./core/history.js";
 import { KERNEL_VERSION } from "./core/kernel-info.js";
 import { KernelCore } from "./core/core.js";
 import { InterpreterHost } from "./interpreter/host.js";
-import { log } from "./log.js";
+import { log } from "./common/log.js";
 import { readConnectionFile } from "./wire/connection.js";
 import { Wire } from "./wire/sockets.js";
 

@@ -6,7 +6,7 @@ import { open } from "./fits/open.js";
 import type { HDU } from "./fits/hdu.js";
 import type { HDUList } from "./fits/hdulist.js";
 import { visualize } from "./visualize/visualize.js";
-import { toJson } from "./json.js";
+import { toJson } from "./common/json.js";
 import { parseCommand, runCommand, UsageError } from "@jovial/kernel/command";
 
 const USAGE = `usage:

@@ -5,16 +5,16 @@
 export { open } from "./fits/open.js";
 export { HDUList, isHDUList, type HDUKey } from "./fits/hdulist.js";
 export { HDU, isHDU, type HDUKind, type ReadOptions } from "./fits/hdu.js";
-export { Header } from "./fits/header.js";
+export { Header } from "./header/header.js";
 export type { ImageArray, PixelArray, DType } from "./fits/image-data.js";
 export { Table, isTable, type Column, type ColumnData, type ColumnValues } from "./fits/table.js";
-export { parseCard, type Card, type CardValue } from "./fits/card.js";
+export { parseCard, type Card, type CardValue } from "./header/card.js";
 export { FitsError, type FitsErrorCode } from "./fits/errors.js";
 export { WCS, WcsError } from "./wcs/wcs.js";
-export { formatCard } from "./fits/card.js";
+export { formatCard } from "./header/card.js";
 export { load, productOf, type Product } from "./data/load.js";
 export { Spectrum, Image, Cube, isSpectrum, isImage, isCube, isProduct, type ProductInit, type Values } from "./data/products.js";
-export { kindOf, type SmoothyKind } from "./kinds.js";
+export { kindOf, type SmoothyKind } from "./common/kinds.js";
 export { statistics, madStd, type Statistics } from "./data/statistics.js";
 export { beamOf, beamsOf, beamSolidAngle, jyPerBeamToKelvin, type Beam } from "./data/beam.js";
 export { convertSpectral, spectralKind, SPEED_OF_LIGHT, type SpectralKind } from "./data/spectral.js";
@@ -27,11 +27,11 @@ export type { Colorscale, Stretch } from "./visualize/stretch.js";
 export { browserAssetPath } from "./visualize/assets.js";
 export { writeImage, type HeaderInput } from "./fits/write.js";
 export { writeTable, type ColumnInput } from "./fits/write-table.js";
-export { checkCancelled, progress, type Progress } from "./progress.js";
-export { escapeHtml } from "./html.js";
-export { csvField, toCsv } from "./csv.js";
-export { jsonReplacer, toJson } from "./json.js";
-export { cellSignal, notebook, type NotebookContext } from "./notebook.js";
+export { checkCancelled, progress, type Progress } from "./common/progress.js";
+export { escapeHtml } from "./common/html.js";
+export { csvField, toCsv } from "./common/csv.js";
+export { jsonReplacer, toJson } from "./common/json.js";
+export { cellSignal, notebook, type NotebookContext } from "./common/notebook.js";
 // Also at "smoothy/pipeline" and "smoothy/regions"; BullMQ loads only for a run on Redis.
 export * from "./pipeline/index.js";
 export {

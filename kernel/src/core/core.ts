@@ -5,7 +5,7 @@
  */
 import type { InterpreterHost } from "../interpreter/host.js";
 import type { OutputEvent } from "../interpreter/protocol.js";
-import { log } from "../log.js";
+import { log } from "../common/log.js";
 import { childOf, replyType, type Channel, type ContentOf, type Message, type MsgType, type Parent, type Session } from "../protocol/messages.js";
 import { isKnownIncoming, ProtocolError, validateContent } from "../protocol/validate.js";
 import type { HistoryStore } from "./history.js";

@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } fr
 import os from "node:os";
 import path from "node:path";
 import type { HistoryEntryRequest } from "../protocol/messages.js";
-import { log } from "../log.js";
+import { log } from "../common/log.js";
 
 interface Entry {
   s: number;

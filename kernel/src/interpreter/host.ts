@@ -6,7 +6,7 @@
  */
 import inspector from "node:inspector";
 import { Worker } from "node:worker_threads";
-import { log } from "../log.js";
+import { log } from "../common/log.js";
 import { INPUT_BYTES, PHASE, SHARED, type FromWorker, type OutputEvent, type RequestKind, type RequestMap, type ToWorker } from "./protocol.js";
 import { RESET_EXPRESSION } from "./termination.js";
 import type { WorkerData } from "./worker.js";

@@ -16,9 +16,9 @@ import type { Outputs } from "./output.js";
 import { RUNTIME } from "./transpile.js";
 import type { Stdin } from "./stdin.js";
 
-import { NOTEBOOK_CONTEXT, type DisplayHandle, type DisplayOptions, type NotebookContext } from "../notebook-contract.js";
+import { NOTEBOOK_CONTEXT, type DisplayHandle, type DisplayOptions, type NotebookContext } from "../common/notebook-contract.js";
 
-export type { DisplayHandle, DisplayOptions } from "../notebook-contract.js";
+export type { DisplayHandle, DisplayOptions } from "../common/notebook-contract.js";
 
 interface Dependencies {
   outputs: Outputs;

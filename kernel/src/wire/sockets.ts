@@ -3,7 +3,7 @@
  */
 import * as zmq from "zeromq";
 import type { Channel, Message } from "../protocol/messages.js";
-import { log } from "../log.js";
+import { log } from "../common/log.js";
 import { endpoint, type ConnectionInfo } from "./connection.js";
 import { decode, encode } from "./framing.js";
 import { createSigner, type Signer } from "./signer.js";

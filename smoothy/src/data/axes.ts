@@ -2,7 +2,7 @@
  * Passes over the pixels of a product along one axis, in storage order: what moments, collapses and
  * spectra are made of. Each shows progress (and so stops when its cell is interrupted).
  */
-import { progress } from "../progress.js";
+import { progress } from "../common/progress.js";
 import type { Values } from "./products.js";
 
 export function strides(shape: number[]): number[] {

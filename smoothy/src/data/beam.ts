@@ -1,5 +1,5 @@
 /** Restoring beams: one per image (BMAJ, BMIN, BPA in degrees) or one per channel (a BEAMS table). */
-import type { Header } from "../fits/header.js";
+import type { Header } from "../header/header.js";
 import type { Table } from "../fits/table.js";
 
 export interface Beam {

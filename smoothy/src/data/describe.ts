@@ -2,7 +2,7 @@
  * A product in a few lines, as a notebook shows a cell that ends in one and as `console.log` prints
  * it: kind, shape and unit, beam, the world extent of its celestial axes and its spectral range.
  */
-import { escapeHtml } from "../html.js";
+import { escapeHtml } from "../common/html.js";
 import { formatDec, formatRa } from "../wcs/sexagesimal.js";
 import type { Product } from "./products.js";
 import { DISPLAY_UNIT, spectralScale } from "./spectral.js";

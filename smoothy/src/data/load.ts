@@ -5,7 +5,7 @@
 import { open } from "../fits/open.js";
 import { isHDU, type HDU } from "../fits/hdu.js";
 import { listOf, type HDUKey, type HDUList } from "../fits/hdulist.js";
-import type { Header } from "../fits/header.js";
+import type { Header } from "../header/header.js";
 import type { PixelArray } from "../fits/image-data.js";
 import { WCS } from "../wcs/wcs.js";
 import { beamOf, beamsOf, type Beam } from "./beam.js";

@@ -4,11 +4,11 @@
  * shapes stay in FITS order (the first axis varies fastest) and pixels are 0-based. These classes
  * know nothing of rendering: `visualize()` turns them into views.
  */
-import type { Header } from "../fits/header.js";
+import type { Header } from "../header/header.js";
 import type { WCS } from "../wcs/wcs.js";
 import { jyPerBeamToKelvin, type Beam } from "./beam.js";
 import { convertSpectral, DISPLAY_UNIT, lineKind, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
-import { INSPECT, KIND, kindOf } from "../kinds.js";
+import { INSPECT, KIND, kindOf } from "../common/kinds.js";
 import { alongAxis, reduceAxis, strides } from "./axes.js";
 import { describeHtml, describeText } from "./describe.js";
 import { multiplyUnits, normalizeUnit } from "./units.js";

@@ -5,7 +5,7 @@
  */
 import { readCompressedPixels } from "../native/cfitsio.js";
 import { FitsError } from "./errors.js";
-import type { Header } from "./header.js";
+import type { Header } from "../header/header.js";
 import { scalingOf, sectionBounds, type ImageArray } from "./image-data.js";
 import { binaryColumns } from "./table.js";
 

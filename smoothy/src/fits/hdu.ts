@@ -2,11 +2,11 @@
  * Header-data units. The kind is chosen from the header through a registry of matchers, as astropy's
  * `match_header` does; the data stay on disk until asked for.
  */
-import type { Card } from "./card.js";
+import type { Card } from "../header/card.js";
 import { FitsError } from "./errors.js";
-import { Header } from "./header.js";
+import { Header } from "../header/header.js";
 import { readCompressed } from "./compressed.js";
-import { cellSignal } from "../notebook.js";
+import { cellSignal } from "../common/notebook.js";
 
 export interface ReadOptions {
   /** Cancels the read: it rejects with the signal's reason at its next step. */
@@ -21,8 +21,8 @@ export interface ReadOptions {
 import { asciiColumns, binaryColumns, readAsciiColumn, readBinaryColumn, Table, tableError, type Column } from "./table.js";
 import { readImage, scalingOf, type DType, type ImageArray } from "./image-data.js";
 import { WCS } from "../wcs/wcs.js";
-import { INSPECT, KIND, kindOf } from "../kinds.js";
-import { escapeHtml } from "../html.js";
+import { INSPECT, KIND, kindOf } from "../common/kinds.js";
+import { escapeHtml } from "../common/html.js";
 
 export type HDUKind = "PrimaryHDU" | "GroupsHDU" | "ImageHDU" | "CompImageHDU" | "BinTableHDU" | "TableHDU";
 

@@ -1,8 +1,8 @@
 /** The HDUs of one file, indexable by position, EXTNAME or [EXTNAME, EXTVER], as astropy's HDUList. */
 import type { HDU } from "./hdu.js";
 import type { ByteSource } from "./source.js";
-import { escapeHtml } from "../html.js";
-import { INSPECT, KIND, kindOf } from "../kinds.js";
+import { escapeHtml } from "../common/html.js";
+import { INSPECT, KIND, kindOf } from "../common/kinds.js";
 
 export type HDUKey = number | string | [string, number];
 

@@ -5,19 +5,18 @@
  */
 import path from "node:path";
 import { io, type IoAddon } from "../native/io.js";
-import { progress } from "../progress.js";
+import { progress } from "../common/progress.js";
 import { FitsError } from "./errors.js";
-import type { Header } from "./header.js";
+import type { Header } from "../header/header.js";
+import { TYPED_ARRAYS, type DType, type PixelArray } from "../common/pixels.js";
 
-export type PixelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+export type { DType, PixelArray } from "../common/pixels.js";
 
 export interface ImageArray {
   /** Axis lengths in FITS order: shape[0] is NAXIS1, the fastest-varying axis. */
   shape: number[];
   data: PixelArray;
 }
-
-export type DType = "uint8" | "int8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64" | "float32" | "float64";
 
 interface Scaling {
   bitpix: number;
@@ -53,18 +52,7 @@ export function scalingOf(header: Header): Scaling {
   return { bitpix, bscale, bzero, blank, dtype, transforms: true };
 }
 
-const CONSTRUCTORS = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as const;
+const CONSTRUCTORS = TYPED_ARRAYS;
 
 /** Big-endian bytes to native order, in place. */
 function swap(bytes: Buffer, width: number): void {
@@ -111,8 +99,6 @@ export function physical(raw: PixelArray, s: Scaling): PixelArray {
   }
   return out;
 }
-
-export const TYPED_ARRAYS = CONSTRUCTORS;
 
 export interface DataLocation {
   path: string;

@@ -2,11 +2,11 @@
  * `open(path)`: reads every header of a FITS file and nothing of its data, so opening a 1 GB cube
  * costs a few blocks of I/O. Damaged files get a FitsError naming the HDU, the byte offset and the cause.
  */
-import { CARD_LENGTH } from "./card.js";
+import { CARD_LENGTH } from "../header/card.js";
 import { FitsError } from "./errors.js";
 import { dataSize, HDU, matchHeader } from "./hdu.js";
 import { HDUList } from "./hdulist.js";
-import { Header } from "./header.js";
+import { Header } from "../header/header.js";
 import { openSource, type ByteSource } from "./source.js";
 
 export const BLOCK = 2880;

@@ -4,9 +4,9 @@
  * come per column, as typed arrays where the type allows (shape [rows, ...repeat]).
  */
 import { FitsError } from "./errors.js";
-import type { Header } from "./header.js";
-import { escapeHtml } from "../html.js";
-import { KIND, kindOf } from "../kinds.js";
+import type { Header } from "../header/header.js";
+import { escapeHtml } from "../common/html.js";
+import { KIND, kindOf } from "../common/kinds.js";
 
 export type ColumnValues =
   | Int8Array

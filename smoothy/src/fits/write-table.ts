@@ -5,7 +5,7 @@
  * array per row for a variable-length column (P, or Q when the heap outgrows 2 GiB). Written after
  * an empty primary HDU, atomically.
  */
-import { formatCard, type Card } from "./card.js";
+import { formatCard, type Card } from "../header/card.js";
 import { BLOCK } from "./open.js";
 import { cardsOf, writeAtomically, type HeaderInput } from "./write.js";
 

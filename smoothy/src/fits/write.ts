@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { open as openFile, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { formatCard, type Card, type CardValue } from "./card.js";
+import { formatCard, type Card, type CardValue } from "../header/card.js";
 import type { ImageArray, PixelArray } from "./image-data.js";
 import { BLOCK } from "./open.js";
 

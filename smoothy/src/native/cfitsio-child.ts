@@ -5,7 +5,7 @@
  */
 import process from "node:process";
 import { cfitsio, type ReadRequest } from "./cfitsio.js";
-import { TYPED_ARRAYS, type PixelArray } from "../fits/image-data.js";
+import { TYPED_ARRAYS, type PixelArray } from "../common/pixels.js";
 
 process.on("message", async (message: { id: number; request: ReadRequest }) => {
   const { id, request } = message;

@@ -1,7 +1,7 @@
 /** The cfitsio addon (native/cfitsio): reading tile-compressed images, in a process of its own. */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { DType, PixelArray } from "../fits/image-data.js";
+import type { DType, PixelArray } from "../common/pixels.js";
 import { loadAddon } from "@jovial/native";
 
 interface CfitsioAddon {

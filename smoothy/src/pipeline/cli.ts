@@ -6,7 +6,7 @@
  * JSON-lines file as they complete (OUT.jsonl by default): run the same command again to resume.
  */
 import { parseCommand, positiveInteger, runCommand, UsageError } from "@jovial/kernel/command";
-import { toCsv } from "../csv.js";
+import { toCsv } from "../common/csv.js";
 import { writeAtomically } from "../fits/write.js";
 import { REGION_COLUMNS } from "../regions/table.js";
 import { distribute } from "./distribute.js";

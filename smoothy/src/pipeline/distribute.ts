@@ -5,8 +5,8 @@
  */
 import { statSync } from "node:fs";
 import os from "node:os";
-import { cellSignal } from "../notebook.js";
-import { progress } from "../progress.js";
+import { cellSignal } from "../common/notebook.js";
+import { progress } from "../common/progress.js";
 import { runLocal, type PoolTask } from "./local-pool.js";
 import { keyOf, ResultsLog, type TaskResult } from "./results-log.js";
 import { taskUrl } from "./task-module.js";

@@ -18,7 +18,7 @@
  *   the WCS, and axes are semi-axes in pixels (ACALib's are full lengths).
  */
 import type { Cube, Image } from "../data/products.js";
-import { progress } from "../progress.js";
+import { progress } from "../common/progress.js";
 import { gms, GmsWorkspace } from "./gms.js";
 import { mulberry32 } from "./random.js";
 import { channelRanges, spectralSketch, type Layout } from "./sketch.js";

@@ -2,7 +2,7 @@
  * The regions of `findRegions` as a catalogue: one typed column per field (ready for `writeTable` or
  * a data frame) and CSV text, one row per region, with a header line.
  */
-import { toCsv } from "../csv.js";
+import { toCsv } from "../common/csv.js";
 import type { Region } from "./roise.js";
 
 /** The catalogue's columns, in order: the Region fields, with their units. */

@@ -4,8 +4,8 @@
  * views work offline, behind JupyterHub's base URL, in the classic notebook and in JupyterLab.
  */
 
-import { escapeHtml } from "../html.js";
-import { assetsPath } from "../notebook.js";
+import { escapeHtml } from "../common/html.js";
+import { assetsPath } from "../common/notebook.js";
 import type { CubeViewSpec } from "./cube-view.js";
 
 /**

@@ -8,7 +8,7 @@ import { browserAssetPath } from "./assets.js";
 import { cubeHtml, elementId, plotlyHtml, standalonePage } from "./browser.js";
 import type { CubeViewSpec } from "./cube-view.js";
 import type { PlotlyFigure } from "./figures.js";
-import { KIND } from "../kinds.js";
+import { KIND } from "../common/kinds.js";
 
 export type ViewSpec = { kind: "plotly"; figure: PlotlyFigure } | { kind: "cube"; cube: CubeViewSpec } | { kind: "html"; html: string; text: string };
 

@@ -9,7 +9,7 @@
  *   and SIP is used.
  * Each change is reported as a warning naming the cards, as astropy's FITSFixedWarning does.
  */
-import type { Card } from "../fits/card.js";
+import type { Card } from "../header/card.js";
 
 const PV = /^PV(\d+)_(\d+)([A-Z]?)$/;
 const SIP = /^(A|B|AP|BP)_(ORDER|\d+_\d+)$/;

@@ -5,13 +5,13 @@
  * `origin=0`; world values are degrees for celestial axes and SI units for spectral ones; points
  * that have no world position are NaN.
  */
-import { formatCard } from "../fits/card.js";
-import type { Header } from "../fits/header.js";
+import { formatCard } from "../header/card.js";
+import type { Header } from "../header/header.js";
 import { wcslib, type WcsHandle, type WcsInfo } from "../native/wcslib.js";
 import { physicalType } from "./physical-types.js";
 import { fixScamp } from "./scamp.js";
-import { INSPECT, KIND } from "../kinds.js";
-import { escapeHtml } from "../html.js";
+import { INSPECT, KIND } from "../common/kinds.js";
+import { escapeHtml } from "../common/html.js";
 
 type Coordinates = ArrayLike<number>;
 
