@@ -48,7 +48,7 @@ async function info(target: string, asJson: boolean): Promise<string> {
         `${summary.imageType} ${summary.path}`,
         `shape ${summary.shape.join(" × ")} (${summary.dataType}), unit ${summary.unit || "none"}`,
         beam
-          ? `beam ${beam.major.toFixed(3)}" × ${beam.minor.toFixed(3)}" at ${beam.pa.toFixed(1)}°`
+          ? `beam ${(beam.bmaj * 3600).toFixed(3)}" × ${(beam.bmin * 3600).toFixed(3)}" at ${beam.bpa.toFixed(1)}°`
           : summary.beams.perPlane
             ? `${summary.beams.perPlane.length} per-plane beams`
             : "no beam",

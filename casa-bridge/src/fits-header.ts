@@ -4,7 +4,8 @@
  * SPECSYS and RESTFRQ), Stokes and linear axes; the unit and the beam too.
  */
 import { Header, formatCard, type CardValue } from "smoothy";
-import type { Beam, CoordinateSystemJson } from "./native.js";
+import type { Beam } from "smoothy";
+import type { CoordinateSystemJson } from "./native.js";
 
 const DEG = 180 / Math.PI;
 
@@ -91,9 +92,9 @@ export function fitsCards(cs: CoordinateSystemJson, naxis: number, unit: string,
   }
   if (unit) card("BUNIT", unit);
   if (beam) {
-    card("BMAJ", beam.major / 3600, "deg");
-    card("BMIN", beam.minor / 3600, "deg");
-    card("BPA", beam.pa, "deg");
+    card("BMAJ", beam.bmaj, "deg");
+    card("BMIN", beam.bmin, "deg");
+    card("BPA", beam.bpa, "deg");
   }
   // casacore says UNKNOWN where FITS says nothing.
   if (cs.telescope && cs.telescope !== "UNKNOWN") card("TELESCOP", cs.telescope);

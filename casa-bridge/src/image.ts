@@ -4,9 +4,9 @@
  * pixel to world and back through casacore's coordinates; imstat's statistics; and the same pixels as
  * a smoothy Image or Cube, so visualize() and findClumps() work on it unchanged.
  */
-import { cellSignal, productOf, type Beam as SmoothyBeam, type Product } from "smoothy";
+import { cellSignal, productOf, type Beam, type Product } from "smoothy";
 import { fitsHeader } from "./fits-header.js";
-import { casa, type Beam, type CoordinateSystemJson, type ImageHandle, type ImageStatistics, type PixelArray } from "./native.js";
+import { casa, type CoordinateSystemJson, type NativeBeam, type ImageHandle, type ImageStatistics, type PixelArray } from "./native.js";
 
 export interface Box {
   /** Bottom-left corner, 0-based, per axis (default 0). */
@@ -27,7 +27,8 @@ export class CasaImage {
 
   /** A new float32 CASA image (PagedImage) with this coordinate system; write pixels with putData. */
   static create(path: string, shape: number[], options: { coordinates: CoordinateSystemJson; unit?: string; beam?: Beam; overwrite?: boolean }): CasaImage {
-    return new CasaImage(casa().createImage(path, shape, options));
+    const { beam, ...rest } = options;
+    return new CasaImage(casa().createImage(path, shape, { ...rest, ...(beam ? { beam: toNative(beam) } : {}) }));
   }
 
   get path(): string {
@@ -49,9 +50,10 @@ export class CasaImage {
   coordinates(): CoordinateSystemJson {
     return this.handle.coordinates();
   }
-  /** The restoring beam (arcsec, arcsec, degrees), or the per-plane beams. */
-  beams(): ReturnType<ImageHandle["beams"]> {
-    return this.handle.beams();
+  /** The restoring beam, or the per-plane beams, as smoothy's Beam (degrees, as FITS's BMAJ, BMIN, BPA). */
+  beams(): { single: Beam | null; perPlane: Beam[] | null; nchan: number; nstokes: number } {
+    const b = this.handle.beams();
+    return { ...b, single: b.single ? fromNative(b.single) : null, perPlane: b.perPlane?.map(fromNative) ?? null };
   }
   maskNames(): string[] {
     return this.handle.maskNames();
@@ -125,7 +127,7 @@ export class CasaImage {
   async toProduct(): Promise<Product> {
     const { data } = await this.getData();
     const { single, perPlane } = this.beams();
-    const beams: SmoothyBeam[] | undefined = perPlane?.map((b) => ({ bmaj: b.major / 3600, bmin: b.minor / 3600, bpa: b.pa }));
+    const beams = perPlane ?? undefined;
     const header = fitsHeader(this.coordinates(), this.shape, this.unit, single ?? (perPlane ? perPlane[Math.floor(perPlane.length / 2)] : null));
     return productOf({ header, data, shape: this.shape, beams, source: this.path });
   }
@@ -144,4 +146,13 @@ export class CasaImage {
     const text = `${this.imageType} ${this.path}: ${this.shape.join(" × ")} ${this.dataType}, ${this.unit}\n${axes.join("\n")}`;
     return { "text/plain": text };
   }
+}
+
+/** casacore gives beams in arcsec; smoothy's Beam, like FITS, is in degrees. */
+function fromNative(b: NativeBeam): Beam {
+  return { bmaj: b.major / 3600, bmin: b.minor / 3600, bpa: b.pa };
+}
+
+function toNative(b: Beam): NativeBeam {
+  return { major: b.bmaj * 3600, minor: b.bmin * 3600, pa: b.bpa };
 }

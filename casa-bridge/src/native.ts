@@ -45,8 +45,8 @@ export interface CoordinateSystemJson {
   epoch?: number;
 }
 
-export interface Beam {
-  /** FWHM of the major and minor axes in arcsec, position angle in degrees (CASA's convention). */
+/** The addon's beam: FWHM of the major and minor axes in arcsec, position angle in degrees (CASA's convention). */
+export interface NativeBeam {
   major: number;
   minor: number;
   pa: number;
@@ -80,7 +80,7 @@ export interface ImageHandle {
   coordinates(): CoordinateSystemJson;
   unit(): string;
   /** The restoring beam, or one per channel (and Stokes) when the image has per-plane beams; null without. */
-  beams(): { single: Beam | null; perPlane: Beam[] | null; nchan: number; nstokes: number };
+  beams(): { single: NativeBeam | null; perPlane: NativeBeam[] | null; nchan: number; nstokes: number };
   maskNames(): string[];
   defaultMask(): string;
   miscInfo(): Record<string, unknown>;
@@ -103,7 +103,7 @@ export interface CreateImageOptions {
   /** The coordinate system as coordinates() describes one (types direction, spectral, stokes, linear). */
   coordinates: CoordinateSystemJson;
   unit?: string;
-  beam?: Beam;
+  beam?: NativeBeam;
   overwrite?: boolean;
 }
 

@@ -81,7 +81,8 @@ test("an image: shape, unit, beam, misc info, history and coordinates as python-
   assert.is(image.unit, ref.image.unit);
   const beam = image.beams().single!;
   const rb = ref.image.imageinfo.restoringbeam;
-  assert.ok(close(beam.major, rb.major.value, 1e-9) && close(beam.minor, rb.minor.value, 1e-9) && close(beam.pa, rb.positionangle.value, 1e-9), JSON.stringify(beam));
+  // casacore reports arcsec; the Beam, as FITS's BMAJ/BMIN/BPA and smoothy's, is in degrees.
+  assert.ok(close(beam.bmaj * 3600, rb.major.value, 1e-9) && close(beam.bmin * 3600, rb.minor.value, 1e-9) && close(beam.bpa, rb.positionangle.value, 1e-9), JSON.stringify(beam));
   assert.equal(image.miscInfo(), ref.image.miscinfo);
   assert.equal(
     image.history().filter((h) => /casa_fixtures|casa-bridge/.test(h)),
@@ -210,7 +211,12 @@ test("NCP and rotated images: the smoothy product's WCS gives casacore's world c
 test("writing: a new CASA image, to FITS (read back by smoothy) and back from FITS", async () => {
   const made = path.join(dir, "made.im");
   {
-    using image = CasaImage.create(made, [8, 6, 4, 1], { coordinates: CasaImage.open(IMAGE).coordinates(), unit: "K", beam: { major: 2, minor: 1, pa: 10 }, overwrite: true });
+    using image = CasaImage.create(made, [8, 6, 4, 1], {
+      coordinates: CasaImage.open(IMAGE).coordinates(),
+      unit: "K",
+      beam: { bmaj: 2 / 3600, bmin: 1 / 3600, bpa: 10 },
+      overwrite: true,
+    });
     const data = Float32Array.from({ length: 8 * 6 * 4 * 1 }, (_, i) => i * 0.5);
     await image.putData(data);
     assert.equal(Array.from((await image.getData()).data), Array.from(data));
