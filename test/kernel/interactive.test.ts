@@ -1,9 +1,10 @@
 // stdin, comms, interrupts and history: the parts of the protocol that tslab and Deno's kernel miss.
-import { rmSync, truncateSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { KernelClient, ofType, resultText, streamText, testJupyterHome } from "../helpers/kernel-client.ts";
+import { writeSparseCube } from "../helpers/sparse-fits.ts";
 
 const home = testJupyterHome();
 const kernel = new KernelClient(home.env);
@@ -95,23 +96,7 @@ const context = notebookContext()!;
 
 test("an interrupt stops a smoothy read in flight: the read rejects instead of running on", async () => {
   const file = path.join(home.dir, "big.fits");
-  const cards = [
-    "SIMPLE  =                    T",
-    "BITPIX  =                  -32",
-    "NAXIS   =                    3",
-    "NAXIS1  =                 1024",
-    "NAXIS2  =                 1024",
-    "NAXIS3  =                  512",
-    "END",
-  ];
-  writeFileSync(
-    file,
-    cards
-      .map((c) => c.padEnd(80))
-      .join("")
-      .padEnd(2880),
-  );
-  truncateSync(file, 2880 + 2 * 1024 ** 3); // 2 GiB, sparse: long enough to read that the progress bar shows
+  writeSparseCube(file, [1024, 1024, 512]); // 2 GiB, sparse: long enough to read that the progress bar shows
   const code = `import { open } from "smoothy";
 const hdu = (await open(${JSON.stringify(file)})).get(0);
 var reading = hdu.data().then(() => "finished", (e: Error) => e.name);

@@ -1,6 +1,6 @@
 // smoothy's image data against astropy's reading (physical values, statistics, samples), and sections.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { suite } from "uvu";
@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { NOTEBOOK_CONTEXT, type NotebookContext } from "@jovial/kernel/notebook";
 import { FitsError, open, writeImage, type ImageArray } from "smoothy";
 import { FITS_DIR, sharedAvailable, sharedTest } from "../helpers/shared.ts";
+import { writeSparseCube } from "../helpers/sparse-fits.ts";
 
 const test = suite("fits images");
 
@@ -194,23 +195,7 @@ test("a read stops when its signal is aborted: explicitly, or through the notebo
   try {
     // 256 MiB of float32 zeros: a sparse file, so making it costs nothing.
     const file = path.join(dir, "big.fits");
-    const cards = [
-      "SIMPLE  =                    T",
-      "BITPIX  =                  -32",
-      "NAXIS   =                    3",
-      "NAXIS1  =                 1024",
-      "NAXIS2  =                 1024",
-      "NAXIS3  =                   64",
-      "END",
-    ];
-    writeFileSync(
-      file,
-      cards
-        .map((c) => c.padEnd(80))
-        .join("")
-        .padEnd(2880),
-    );
-    truncateSync(file, 2880 + 256 * 1024 * 1024);
+    writeSparseCube(file, [1024, 1024, 64]);
     const list = await open(file);
     const hdu = list.get(0);
     const controller = new AbortController();
