@@ -1,24 +1,28 @@
 // Reading FITS data off the event loop (sharp style: one call per job). FITS stores big-endian
 // values; swapping them in the worker thread that read them, piece by piece while the bytes are
 // still in cache, is what a whole-buffer swap on the main thread afterwards cost us (a third of a
-// full read). Big buffers are mapped with transparent huge pages, as numpy allocates them: one
-// page fault per 2 MiB instead of per 4 KiB on fresh memory.
+// full read). Big buffers come from the buffer pool (native/common/buffer-pool.h): mapped with
+// transparent huge pages, as numpy allocates them (one page fault per 2 MiB instead of per 4 KiB on
+// fresh memory), and reused once collected.
 #include <napi.h>
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "buffer-pool.h"
+#include "errors.h"
+#include "promise-worker.h"
+
 namespace {
 
-struct Run {
+struct ByteRun {
   int64_t fileOffset;
   int64_t targetOffset;
   int64_t length;
@@ -55,20 +59,20 @@ void swapInPlace(uint8_t* p, int64_t n, int width) {
   }
 }
 
-class ReadWorker : public Napi::AsyncWorker {
+class ReadWorker : public jovial::PromiseWorker {
  public:
-  ReadWorker(Napi::Env env, int fd, Napi::Object target, uint8_t* base, std::vector<Run> runs, int width)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fd_(fd), base_(base), runs_(std::move(runs)), width_(width) {
+  // No context: smoothy puts the file's name in front of these messages.
+  ReadWorker(Napi::Env env, int fd, Napi::Object target, uint8_t* base, std::vector<ByteRun> runs, int width)
+      : PromiseWorker(env, "jovial_io.readRuns", std::string()), fd_(fd), base_(base), runs_(std::move(runs)), width_(width) {
     // The target must outlive the read: hold it until the promise settles.
     target_ = Napi::Persistent(target);
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
+ protected:
+  void Run() override {
     // Read and swap a cache-sized step at a time, so the swap finds the bytes still in cache.
     constexpr int64_t kStep = 1 << 20;
-    for (const Run& run : runs_) {
+    for (const ByteRun& run : runs_) {
       int64_t done = 0;
       while (done < run.length) {
         const int64_t want = std::min(kStep, run.length - done);
@@ -77,8 +81,7 @@ class ReadWorker : public Napi::AsyncWorker {
           ssize_t n = pread(fd_, base_ + run.targetOffset + done + got, static_cast<size_t>(want - got), static_cast<off_t>(run.fileOffset + done + got));
           if (n < 0) {
             if (errno == EINTR) continue;
-            SetError("reading " + std::to_string(run.length) + " bytes at byte " + std::to_string(run.fileOffset + done + got) + ": " + std::strerror(errno));
-            return;
+            throw std::runtime_error("reading " + std::to_string(run.length) + " bytes at byte " + std::to_string(run.fileOffset + done + got) + ": " + std::strerror(errno));
           }
           if (n == 0) break;  // end of file: the caller reports the truncation with its own context
           got += n;
@@ -95,21 +98,18 @@ class ReadWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Object result = Napi::Object::New(Env());
-    result.Set("bytes", Napi::Number::New(Env(), static_cast<double>(total_)));
-    result.Set("shortAt", shortAt_ < 0 ? Env().Null() : Napi::Number::New(Env(), static_cast<double>(shortAt_)));
-    deferred_.Resolve(result);
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("bytes", Napi::Number::New(env, static_cast<double>(total_)));
+    result.Set("shortAt", shortAt_ < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(shortAt_)));
+    return result;
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
   Napi::ObjectReference target_;
   int fd_;
   uint8_t* base_;
-  std::vector<Run> runs_;
+  std::vector<ByteRun> runs_;
   int width_;
   int64_t total_ = 0;
   int64_t shortAt_ = -1;
@@ -134,7 +134,7 @@ Napi::Value ReadRuns(const Napi::CallbackInfo& info) {
   if (runsArray.ElementLength() % 3 != 0) throw Napi::RangeError::New(env, "readRuns: runs holds [fileOffset, targetOffset, length] triples");
   auto bytes = target.As<Napi::Uint8Array>();
   const int64_t size = static_cast<int64_t>(bytes.ByteLength());
-  std::vector<Run> runs(runsArray.ElementLength() / 3);
+  std::vector<ByteRun> runs(runsArray.ElementLength() / 3);
   for (size_t i = 0; i < runs.size(); i++) {
     double f = runsArray[3 * i], t = runsArray[3 * i + 1], n = runsArray[3 * i + 2];
     // Checked here, on the main thread: the worker writes only inside the target.
@@ -143,74 +143,23 @@ Napi::Value ReadRuns(const Napi::CallbackInfo& info) {
     }
     runs[i] = {static_cast<int64_t>(f), static_cast<int64_t>(t), static_cast<int64_t>(n)};
   }
-  auto* worker = new ReadWorker(env, fd, target, bytes.Data(), std::move(runs), width);
-  auto promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new ReadWorker(env, fd, target, bytes.Data(), std::move(runs), width))->Start();
 }
 
-// Freed big mappings, kept for the next read of the same size: in this VM a fresh gigabyte costs
-// most of a second in page faults (and huge pages come only after compaction), while memory that
-// was touched before is filled at memory speed. numpy gets the same from malloc's reuse.
-struct Mapping {
-  void* data;
-  size_t length;
-};
-// Shared by every thread that loads the addon (the kernel's interpreter, pipeline threads): locked.
-std::vector<Mapping> pool;
-std::mutex poolMutex;
-constexpr size_t kPoolLimit = size_t(2) << 30;
-
-size_t pooled() {
-  size_t total = 0;
-  for (const auto& m : pool) total += m.length;
-  return total;
-}
-
-void release(Napi::Env env, void* data, size_t* length) {
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*length));
-  std::lock_guard<std::mutex> lock(poolMutex);
-  if (pooled() + *length <= kPoolLimit) {
-    pool.push_back({data, *length});
-  } else {
-    munmap(data, *length);
-  }
-  delete length;
-}
-
-// allocate(bytes) -> ArrayBuffer: a pooled mapping of the same size, else a new anonymous one
-// (MADV_HUGEPAGE); returned to the pool when collected.
+// allocate(bytes) -> ArrayBuffer: memory from the addon's buffer pool (buffer-pool.h: big blocks are
+// huge-page mappings, and a collected buffer's memory serves the next read of its size), returned
+// to the pool when collected.
 Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "allocate(bytes: number)");
   double requested = info[0].As<Napi::Number>().DoubleValue();
   if (!(requested > 0) || requested > 1.0e15) throw Napi::RangeError::New(env, "allocate: bytes must be positive");
-  size_t length = static_cast<size_t>(requested);
-  void* p = nullptr;
-  std::unique_lock<std::mutex> lock(poolMutex);
-  for (auto it = pool.begin(); it != pool.end(); ++it) {
-    if (it->length == length) {
-      p = it->data;
-      pool.erase(it);
-      break;
-    }
-  }
-  if (!p) {
-    // Memory of other sizes is given back first, so the pool never holds what a new mapping needs.
-    for (const auto& m : pool) munmap(m.data, m.length);
-    pool.clear();
-    p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw Napi::Error::New(env, std::string("allocate: cannot map ") + std::to_string(length) + " bytes: " + std::strerror(errno));
-    madvise(p, length, MADV_HUGEPAGE);
-  }
-  lock.unlock();
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(length));
-  return Napi::ArrayBuffer::New(env, p, length, release, new size_t(length));
+  return jovial::guarded(env, "allocate", [&] { return jovial::PooledBuffer(static_cast<size_t>(requested)).toArrayBuffer(env); });
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("readRuns", Napi::Function::New(env, ReadRuns));
-  exports.Set("allocate", Napi::Function::New(env, Allocate));
+  exports.Set("readRuns", Napi::Function::New(env, jovial::guardedCallback<ReadRuns>));
+  exports.Set("allocate", Napi::Function::New(env, jovial::guardedCallback<Allocate>));
   return exports;
 }
 
