@@ -6,8 +6,12 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "errors.h"
+#include "promise-worker.h"
 
 extern "C" {
 #include <fitsio.h>
@@ -54,12 +58,23 @@ std::string FitsMessage(int status) {
   return message;
 }
 
-class ReadImageWorker : public Napi::AsyncWorker {
+// Closes the file however the read ends.
+struct OpenFile {
+  fitsfile* file = nullptr;
+  ~OpenFile() {
+    int ignored = 0;
+    if (file) fits_close_file(file, &ignored);
+  }
+};
+
+// cfitsio's failures carry its status (the Error's `status`); no context: smoothy names the file.
+[[noreturn]] void Fail(int status, const char* doing) { throw jovial::Failure(std::string("cfitsio, ") + doing + ": " + FitsMessage(status), status); }
+
+class ReadImageWorker : public jovial::PromiseWorker {
  public:
   ReadImageWorker(Napi::Env env, std::string path, int hdu, std::vector<long> first, std::vector<long> last,
                   const PixelType* type, Napi::TypedArray out)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseWorker(env, "jovial_cfitsio.readImage", std::string()),
         path_(std::move(path)),
         hdu_(hdu),
         first_(std::move(first)),
@@ -69,67 +84,40 @@ class ReadImageWorker : public Napi::AsyncWorker {
         data_(static_cast<char*>(out.ArrayBuffer().Data()) + out.ByteOffset()),
         count_(out.ElementLength()) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    fitsfile* file = nullptr;
+ protected:
+  void Run() override {
+    OpenFile open;
     int status = 0;
     // diskfile: the path is a path, not cfitsio's extended filename syntax ("[1]", filters, URLs).
-    if (fits_open_diskfile(&file, path_.c_str(), READONLY, &status)) return Fail(status, "opening the file");
+    if (fits_open_diskfile(&open.file, path_.c_str(), READONLY, &status)) {
+      open.file = nullptr;
+      Fail(status, "opening the file");
+    }
     int kind = 0;
-    if (fits_movabs_hdu(file, hdu_ + 1, &kind, &status)) return Close(file, status, "moving to the HDU");
+    if (fits_movabs_hdu(open.file, hdu_ + 1, &kind, &status)) Fail(status, "moving to the HDU");
     int naxis = 0;
-    if (fits_get_img_dim(file, &naxis, &status)) return Close(file, status, "reading the image's dimensions");
+    if (fits_get_img_dim(open.file, &naxis, &status)) Fail(status, "reading the image's dimensions");
     if (naxis != static_cast<int>(first_.size())) {
-      message_ = "the image has " + std::to_string(naxis) + " axes, the section " + std::to_string(first_.size());
-      fits_close_file(file, &status);
-      return;
+      throw std::runtime_error("the image has " + std::to_string(naxis) + " axes, the section " + std::to_string(first_.size()));
     }
     std::vector<long> inc(naxis, 1);
     size_t expected = 1;
     for (int i = 0; i < naxis; i++) expected *= static_cast<size_t>(last_[i] - first_[i] + 1);
-    if (expected != count_) {
-      message_ = "the output holds " + std::to_string(count_) + " values, the section " + std::to_string(expected);
-      fits_close_file(file, &status);
-      return;
-    }
+    if (expected != count_) throw std::runtime_error("the output holds " + std::to_string(count_) + " values, the section " + std::to_string(expected));
     int anynull = 0;
     // Undefined pixels (BLANK, ZBLANK, NaN in quantised data) become NaN in floating-point output.
     double nan = std::numeric_limits<double>::quiet_NaN();
     float nanf = std::numeric_limits<float>::quiet_NaN();
     void* nulval = type_->datatype == TDOUBLE ? static_cast<void*>(&nan) : type_->datatype == TFLOAT ? static_cast<void*>(&nanf)
                                                                                                      : nullptr;
-    if (fits_read_subset(file, type_->datatype, first_.data(), last_.data(), inc.data(), nulval, data_, &anynull, &status)) {
-      return Close(file, status, "reading the pixels");
+    if (fits_read_subset(open.file, type_->datatype, first_.data(), last_.data(), inc.data(), nulval, data_, &anynull, &status)) {
+      Fail(status, "reading the pixels");
     }
-    fits_close_file(file, &status);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (!message_.empty()) {
-      Napi::Error error = Napi::Error::New(env, message_);
-      if (status_) error.Set("status", Napi::Number::New(env, status_));
-      deferred_.Reject(error.Value());
-      return;
-    }
-    deferred_.Resolve(out_.Value());
-  }
-
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  Napi::Value Result(Napi::Env) override { return out_.Value(); }
 
  private:
-  void Fail(int status, const char* doing) {
-    status_ = status;
-    message_ = std::string("cfitsio, ") + doing + ": " + FitsMessage(status);
-  }
-  void Close(fitsfile* file, int status, const char* doing) {
-    Fail(status, doing);
-    int ignored = 0;
-    fits_close_file(file, &ignored);
-  }
-
-  Napi::Promise::Deferred deferred_;
   std::string path_;
   int hdu_;
   std::vector<long> first_, last_;
@@ -139,8 +127,6 @@ class ReadImageWorker : public Napi::AsyncWorker {
   Napi::Reference<Napi::TypedArray> out_;
   char* data_;
   size_t count_;
-  int status_ = 0;
-  std::string message_;
 };
 
 std::vector<long> Longs(Napi::Env env, Napi::Value value, const char* what) {
@@ -174,16 +160,13 @@ Napi::Value ReadImage(const Napi::CallbackInfo& info) {
   if (!type) throw Napi::TypeError::New(env, "readImage: unknown pixel type " + info[4].As<Napi::String>().Utf8Value());
   Napi::TypedArray out = info[5].As<Napi::TypedArray>();
   if (out.TypedArrayType() != type->array) throw Napi::TypeError::New(env, std::string("readImage: out must be the typed array of ") + type->name);
-  auto* worker = new ReadImageWorker(env, std::move(path), hdu, std::move(first), std::move(last), type, out);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new ReadImageWorker(env, std::move(path), hdu, std::move(first), std::move(last), type, out))->Start();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   float version = 0;
   fits_get_version(&version);
-  exports.Set("readImage", Napi::Function::New(env, ReadImage));
+  exports.Set("readImage", Napi::Function::New(env, jovial::guardedCallback<ReadImage>));
   exports.Set("cfitsioVersion", Napi::Number::New(env, version));
   return exports;
 }

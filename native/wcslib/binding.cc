@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "errors.h"
+#include "promise-worker.h"
+
 extern "C" {
 #include <wcslib/wcs.h>
 #include <wcslib/wcserr.h>
@@ -37,12 +40,8 @@ std::string WcsMessage(const wcsprm& prm, int status) {
   return "wcslib error " + std::to_string(status);
 }
 
-Napi::Error WcsError(Napi::Env env, int status, const std::string& message) {
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("status", Napi::Number::New(env, status));
-  error.Set("name", Napi::String::New(env, "WcsError"));
-  return error;
-}
+// wcslib's failures: Errors named WcsError, with wcslib's status.
+Napi::Error WcsError(Napi::Env env, int status, const std::string& message) { return jovial::makeError(env, message, status, "WcsError"); }
 
 Napi::Array Strings(Napi::Env env, const char (*values)[72], int n) {
   Napi::Array out = Napi::Array::New(env, n);
@@ -101,28 +100,20 @@ void Convert(Wcs& wcs, Direction direction, const std::vector<double>& in, Conve
   }
 }
 
-class ConvertWorker : public Napi::AsyncWorker {
+class ConvertWorker : public jovial::PromiseWorker {
  public:
   ConvertWorker(Napi::Env env, std::shared_ptr<Wcs> wcs, Direction direction, std::vector<double> in)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), wcs_(std::move(wcs)), direction_(direction), in_(std::move(in)) {}
+      : PromiseWorker(env, "jovial_wcslib.convert", std::string()), wcs_(std::move(wcs)), direction_(direction), in_(std::move(in)) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override { Convert(*wcs_, direction_, in_, result_); }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (result_.status) {
-      deferred_.Reject(WcsError(env, result_.status, result_.message).Value());
-      return;
-    }
-    deferred_.Resolve(Doubles(env, result_.out.data(), result_.out.size()));
+ protected:
+  void Run() override {
+    Convert(*wcs_, direction_, in_, result_);
+    if (result_.status) throw jovial::Failure(result_.message, result_.status, "WcsError");
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  Napi::Value Result(Napi::Env env) override { return Doubles(env, result_.out.data(), result_.out.size()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<Wcs> wcs_;
   Direction direction_;
   std::vector<double> in_;
@@ -147,7 +138,10 @@ class WcsHandle : public Napi::ObjectWrap<WcsHandle> {
   std::shared_ptr<Wcs> wcs_;
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
+    return jovial::guarded(info.Env(), std::string(), [&] { return InfoOf(info.Env()); });
+  }
+
+  Napi::Value InfoOf(Napi::Env env) {
     std::lock_guard<std::mutex> guard(wcs_->lock);
     const wcsprm& p = wcs_->prm;
     const int n = p.naxis;
@@ -199,19 +193,20 @@ class WcsHandle : public Napi::ObjectWrap<WcsHandle> {
   }
 
   Napi::Value ConvertSync(const Napi::CallbackInfo& info) {
-    Direction direction = DirectionOf(info);
-    Conversion result;
-    Convert(*wcs_, direction, Input(info), result);
-    if (result.status) throw WcsError(info.Env(), result.status, result.message);
-    return Doubles(info.Env(), result.out.data(), result.out.size());
+    return jovial::guarded(info.Env(), std::string(), [&] {
+      Direction direction = DirectionOf(info);
+      Conversion result;
+      Convert(*wcs_, direction, Input(info), result);
+      if (result.status) throw WcsError(info.Env(), result.status, result.message);
+      return Doubles(info.Env(), result.out.data(), result.out.size());
+    });
   }
 
   Napi::Value ConvertAsync(const Napi::CallbackInfo& info) {
-    Direction direction = DirectionOf(info);
-    auto* worker = new ConvertWorker(info.Env(), wcs_, direction, Input(info));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return jovial::guarded(info.Env(), std::string(), [&]() -> Napi::Value {
+      Direction direction = DirectionOf(info);
+      return (new ConvertWorker(info.Env(), wcs_, direction, Input(info)))->Start();
+    });
   }
 };
 
@@ -272,7 +267,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->handle = Napi::Persistent(WcsHandle::Init(env));
   env.SetInstanceData(data);
-  exports.Set("parseHeader", Napi::Function::New(env, ParseHeader));
+  exports.Set("parseHeader", Napi::Function::New(env, jovial::guardedCallback<ParseHeader>));
   exports.Set("wcslibVersion", Napi::String::New(env, wcslib_version(nullptr)));
   return exports;
 }
