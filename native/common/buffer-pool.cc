@@ -128,12 +128,7 @@ void PooledBuffer::reset() {
 namespace {
 
 // The hint is the block's capacity (data is the block itself).
-void finalizeBlock(napi_env env, void* data, void* hint) {
-  const size_t capacity = reinterpret_cast<uintptr_t>(hint);
-  int64_t ignored = 0;
-  napi_adjust_external_memory(env, -static_cast<int64_t>(capacity), &ignored);
-  giveBlock(Block{data, capacity});
-}
+void finalizeBlock(napi_env, void* data, void* hint) { giveBlock(Block{data, reinterpret_cast<uintptr_t>(hint)}); }
 
 }  // namespace
 
@@ -148,8 +143,6 @@ Napi::ArrayBuffer PooledBuffer::toArrayBuffer(Napi::Env env) {
     reset();
     return copy;
   }
-  int64_t ignored = 0;
-  napi_adjust_external_memory(env, static_cast<int64_t>(block_.capacity), &ignored);
   block_ = Block();
   size_ = 0;
   return Napi::ArrayBuffer(env, value);
