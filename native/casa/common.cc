@@ -61,6 +61,14 @@ std::mutex& tableMutex(const std::string& path) {
   return *slot;
 }
 
+std::vector<std::mutex*> tableMutexes(const std::vector<std::string>& paths) {
+  std::vector<std::mutex*> ms;
+  for (const auto& p : paths) ms.push_back(&tableMutex(p));
+  std::sort(ms.begin(), ms.end());
+  ms.erase(std::unique(ms.begin(), ms.end()), ms.end());
+  return ms;
+}
+
 std::mutex& taqlMutex() {
   static std::mutex* m = new std::mutex();
   return *m;

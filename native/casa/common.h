@@ -10,6 +10,9 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "errors.h"
 
 namespace jovialcasa {
 
@@ -29,18 +32,28 @@ void unlockAllTables();
 // arrays as plain arrays (with their shape when more than 1-D), sub-records as objects.
 Napi::Value recordToJs(Napi::Env env, const casacore::RecordInterface& record);
 
-// Runs `body`, turning casacore's AipsError (and any std::exception) into a JavaScript Error whose
-// message starts with `context` (a path or a query).
-template <typename F>
-auto guarded(Napi::Env env, const std::string& context, F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, context + ": " + e.what());
+// The mutexes of these tables, once each, in address order; TableLocks holds them all.
+std::vector<std::mutex*> tableMutexes(const std::vector<std::string>& paths);
+
+class TableLocks {
+ public:
+  explicit TableLocks(const std::vector<std::mutex*>& mutexes) {
+    held_.reserve(mutexes.size());
+    for (std::mutex* m : mutexes) held_.emplace_back(*m);
   }
-}
+  explicit TableLocks(const std::vector<std::string>& paths) : TableLocks(tableMutexes(paths)) {}
+
+ private:
+  std::vector<std::unique_lock<std::mutex>> held_;
+};
+
+// Errors (native/common/errors.h): casacore's AipsError, like any std::exception, becomes a
+// JavaScript Error whose message starts with the context, a path or a query.
+using jovial::guarded;
+using jovial::JsErrors;
+using jovial::promised;
+using jovial::rejected;
+using jovial::withContext;
 
 void initLogging(Napi::Env env, Napi::Object exports);
 void initImages(Napi::Env env, Napi::Object exports);

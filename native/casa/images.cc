@@ -45,7 +45,6 @@
 #include <casacore/tables/LogTables/LoggerHolder.h>
 #include <casacore/tables/Tables/TableRecord.h>
 
-#include <sys/mman.h>
 #include <malloc.h>
 
 #include <algorithm>
@@ -61,7 +60,9 @@
 #include <string>
 #include <vector>
 
+#include "buffer-pool.h"
 #include "common.h"
+#include "promise-worker.h"
 
 namespace jovialcasa {
 namespace {
@@ -288,21 +289,6 @@ StatePtr buildState(const std::string& path, const std::string& key, std::mutex*
 
 // ---------------------------------------------------------------------------------------------
 // Argument helpers (main thread).
-// guarded(), and JavaScript errors thrown by the body (bad arguments) get the context in front too,
-// keeping their type (TypeError, RangeError).
-template <typename F>
-auto withContext(Napi::Env env, const std::string& context, F&& body) -> decltype(body()) {
-  try {
-    return guarded(env, context, std::forward<F>(body));
-  } catch (const Napi::Error& e) {
-    std::string msg = e.Message();
-    if (msg.rfind(context + ":", 0) == 0) throw;
-    Napi::Object err = e.Value();
-    err.Set("message", context + ": " + msg);
-    throw Napi::Error(env, err);
-  }
-}
-
 double numberAt(Napi::Env env, const Napi::Value& v, const std::string& what) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, what + " must be a number");
   return v.As<Napi::Number>().DoubleValue();
@@ -379,119 +365,18 @@ Box parseBox(Napi::Env env, const IPosition& shape, const Napi::Value& blcV, con
   return b;
 }
 
-// Pixel memory handed to JavaScript as an external ArrayBuffer: taken (and first touched) in the
-// worker. Fresh pages are slow on these machines (a new 1 MB plane costs more to fault in than to read
-// from casacore), so the memory of arrays the GC has collected is kept for reuse, up to kPoolBytes;
-// huge pages make big fresh allocations about 3x faster.
-class PixelPool {
- public:
-  static constexpr size_t kPoolBytes = size_t(128) << 20;  // idle memory kept at most
-  static constexpr size_t kMinPooled = size_t(64) << 10;   // smaller blocks come from malloc anyway
-  static constexpr size_t kMaxPooled = size_t(32) << 20;   // bigger ones are rare (whole cubes)
-
-  static PixelPool& instance() {
-    static PixelPool* pool = new PixelPool;  // never destroyed: finalizers may run at exit
-    return *pool;
-  }
-
-  void* take(size_t bytes) {
-    if (bytes == 0) bytes = 1;
-    if (bytes >= kMinPooled && bytes <= kMaxPooled) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = idle_.find(bytes);
-      if (it != idle_.end()) {
-        void* p = it->second;
-        idle_.erase(it);
-        idleBytes_ -= bytes;
-        return p;
-      }
-    }
-    void* p = nullptr;
-    const size_t huge = size_t(2) << 20;
-    if (bytes >= 2 * huge) {
-      if (posix_memalign(&p, huge, bytes) != 0) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-      madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    } else {
-      p = std::malloc(bytes);
-      if (!p) throw std::bad_alloc();
-    }
-    return p;
-  }
-
-  void give(void* p, size_t bytes) {
-    if (!p) return;
-    if (bytes >= kMinPooled && bytes <= kMaxPooled) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (idleBytes_ + bytes <= kPoolBytes) {
-        idle_.emplace(bytes, p);
-        idleBytes_ += bytes;
-        return;
-      }
-    }
-    std::free(p);
-  }
-
- private:
-  std::mutex mutex_;
-  std::multimap<size_t, void*> idle_;
-  size_t idleBytes_ = 0;
-};
-
-// Wraps worker memory in a typed array without copying (or copies when external buffers are refused).
-template <typename TA>
-TA typedArrayOver(Napi::Env env, void* data, size_t count, size_t elemSize) {
-  size_t bytes = count * elemSize;
-  Napi::ArrayBuffer buffer;
-  try {
-    buffer = Napi::ArrayBuffer::New(
-        env, data, bytes, [](Napi::Env, void* p, size_t* size) {
-          PixelPool::instance().give(p, *size);
-          delete size;
-        },
-        new size_t(bytes));
-  } catch (const Napi::Error&) {
-    buffer = Napi::ArrayBuffer::New(env, bytes);
-    std::memcpy(buffer.Data(), data, bytes);
-    PixelPool::instance().give(data, bytes);
-  }
-  return TA::New(env, count, buffer, 0);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Workers: a promise each; the message of a failure starts with the image's path.
+// Workers: a promise each; the message of a failure starts with the image's path. Pixel memory is
+// taken (and first touched) in the worker, from the buffer pool (native/common/buffer-pool.h: fresh
+// pages are slow on these machines, a new 1 MB plane costs more to fault in than to read from
+// casacore), and handed to JavaScript as an external ArrayBuffer.
 
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  PromiseWorker(Napi::Env env, std::string context)
-      : Napi::AsyncWorker(env, "jovial_casa.image"), deferred_(Napi::Promise::Deferred::New(env)), context_(std::move(context)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      Run();
-    } catch (const std::bad_alloc&) {
-      SetError(context_ + ": out of memory");
-    } catch (const std::exception& e) {
-      SetError(context_ + ": " + e.what());
-    } catch (...) {
-      SetError(context_ + ": unknown error");
-    }
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- protected:
-  virtual void Run() = 0;
-  Napi::Promise::Deferred deferred_;
-  std::string context_;
-};
+using jovial::PromiseWorker;
 
 class SliceWorker : public PromiseWorker {
  public:
   SliceWorker(Napi::Env env, StatePtr state, Box box, bool mask)
-      : PromiseWorker(env, state->path), state_(std::move(state)), box_(std::move(box)), mask_(mask) {}
-  ~SliceWorker() override { PixelPool::instance().give(data_, bytes_); }
+      : PromiseWorker(env, "jovial_casa.image", state->path), state_(std::move(state)), box_(std::move(box)), mask_(mask) {}
 
  protected:
   void Run() override {
@@ -501,12 +386,11 @@ class SliceWorker : public PromiseWorker {
       visitAny(*state_, [&](auto& img) {
         if (!img.isMasked()) return 0;
         hasMask_ = true;
-        bytes_ = box_.count;
-        data_ = PixelPool::instance().take(bytes_);
+        buffer_.allocate(box_.count);
         static_assert(sizeof(Bool) == 1, "casacore's Bool is one byte");
-        casacore::Array<Bool> arr(box_.outShape, static_cast<Bool*>(data_), casacore::SHARE);
+        casacore::Array<Bool> arr(box_.outShape, static_cast<Bool*>(buffer_.data()), casacore::SHARE);
         img.getMaskSlice(arr, slicer, false);
-        if (arr.data() != static_cast<Bool*>(data_)) copyOut(arr);
+        if (arr.data() != static_cast<Bool*>(buffer_.data())) copyOut(arr);
         return 0;
       });
       return;
@@ -514,12 +398,11 @@ class SliceWorker : public PromiseWorker {
     visitReal(*state_, [&](auto& img) {
       using T = PixelType<std::decay_t<decltype(img)>>;
       double64_ = std::is_same<T, Double>::value;
-      bytes_ = box_.count * sizeof(T);
-      data_ = PixelPool::instance().take(bytes_);
+      buffer_.allocate(box_.count * sizeof(T));
       // casacore reads straight into the typed array's memory when the shapes match.
-      casacore::Array<T> arr(box_.outShape, static_cast<T*>(data_), casacore::SHARE);
+      casacore::Array<T> arr(box_.outShape, static_cast<T*>(buffer_.data()), casacore::SHARE);
       img.getSlice(arr, slicer, false);
-      if (arr.data() != static_cast<T*>(data_)) copyOut(arr);
+      if (arr.data() != static_cast<T*>(buffer_.data())) copyOut(arr);
       return 0;
     });
   }
@@ -527,26 +410,19 @@ class SliceWorker : public PromiseWorker {
   template <typename T>
   void copyOut(const casacore::Array<T>& arr) {
     if (arr.shape() != box_.outShape) throw casacore::AipsError("casacore returned a slice of shape " + positionText(arr.shape()) + ", not " + positionText(box_.outShape));
-    T* out = static_cast<T*>(data_);
+    T* out = static_cast<T*>(buffer_.data());
     size_t i = 0;
     for (auto it = arr.begin(); it != arr.end(); ++it) out[i++] = *it;
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    void* data = data_;
-    data_ = nullptr;
+  // Wraps the worker's memory in a typed array without copying.
+  Napi::Value Result(Napi::Env env) override {
     if (mask_) {
-      if (!hasMask_) {
-        deferred_.Resolve(env.Null());
-        return;
-      }
-      deferred_.Resolve(typedArrayOver<Napi::Uint8Array>(env, data, box_.count, 1));
-    } else if (double64_) {
-      deferred_.Resolve(typedArrayOver<Napi::Float64Array>(env, data, box_.count, 8));
-    } else {
-      deferred_.Resolve(typedArrayOver<Napi::Float32Array>(env, data, box_.count, 4));
+      if (!hasMask_) return env.Null();
+      return Napi::Uint8Array::New(env, box_.count, buffer_.toArrayBuffer(env), 0);
     }
+    if (double64_) return Napi::Float64Array::New(env, box_.count, buffer_.toArrayBuffer(env), 0);
+    return Napi::Float32Array::New(env, box_.count, buffer_.toArrayBuffer(env), 0);
   }
 
  private:
@@ -555,8 +431,7 @@ class SliceWorker : public PromiseWorker {
   bool mask_;
   bool hasMask_ = false;
   bool double64_ = false;
-  void* data_ = nullptr;
-  size_t bytes_ = 0;
+  jovial::PooledBuffer buffer_;
 };
 
 struct StatsResult {
@@ -567,7 +442,7 @@ struct StatsResult {
 
 class StatsWorker : public PromiseWorker {
  public:
-  StatsWorker(Napi::Env env, StatePtr state, Box box) : PromiseWorker(env, state->path), state_(std::move(state)), box_(std::move(box)) {}
+  StatsWorker(Napi::Env env, StatePtr state, Box box) : PromiseWorker(env, "jovial_casa.image", state->path), state_(std::move(state)), box_(std::move(box)) {}
 
  protected:
   void Run() override {
@@ -624,8 +499,7 @@ class StatsWorker : public PromiseWorker {
     });
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("npts", r_.npts);
     o.Set("sum", r_.sum);
@@ -646,7 +520,7 @@ class StatsWorker : public PromiseWorker {
     o.Set("medabsdevmed", r_.medabsdevmed);
     o.Set("q1", r_.q1);
     o.Set("q3", r_.q3);
-    deferred_.Resolve(o);
+    return o;
   }
 
  private:
@@ -658,7 +532,7 @@ class StatsWorker : public PromiseWorker {
 class PutWorker : public PromiseWorker {
  public:
   PutWorker(Napi::Env env, StatePtr state, Napi::TypedArray data, IPosition where, IPosition shape)
-      : PromiseWorker(env, state->path), state_(std::move(state)), where_(std::move(where)), shape_(std::move(shape)) {
+      : PromiseWorker(env, "jovial_casa.image", state->path), state_(std::move(state)), where_(std::move(where)), shape_(std::move(shape)) {
     ref_ = Napi::Persistent(data.As<Napi::Object>());
     float32_ = data.TypedArrayType() == napi_float32_array;
     raw_ = static_cast<uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
@@ -691,7 +565,6 @@ class PutWorker : public PromiseWorker {
       return 0;
     });
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
 
  private:
   StatePtr state_;
@@ -1186,14 +1059,8 @@ class ImageHandle : public Napi::ObjectWrap<ImageHandle> {
 
   // A promise rejected with an Error naming the path when the arguments are wrong.
   template <typename F>
-  Napi::Value promised(Napi::Env env, const std::string& context, F&& start) {
-    try {
-      return withContext(env, context, start);
-    } catch (const Napi::Error& e) {
-      auto d = Napi::Promise::Deferred::New(env);
-      d.Reject(e.Value());
-      return d.Promise();
-    }
+  static Napi::Value promised(Napi::Env env, const std::string& context, F&& start) {
+    return jovial::promised(env, context, std::forward<F>(start), JsErrors::kWithContext);
   }
 
   Napi::Value slice(const Napi::CallbackInfo& info, bool mask) {
@@ -1205,10 +1072,7 @@ class ImageHandle : public Napi::ObjectWrap<ImageHandle> {
         throw Napi::Error::New(env, std::string("pixels of ") + dataTypeName(s->dataType) + " images cannot be read here (float and double only)");
       }
       Box box = parseBox(env, s->shape, info[0], info[1], info[2], true);
-      auto* w = new SliceWorker(env, s, std::move(box), mask);
-      Napi::Promise p = w->Promise();
-      w->Queue();
-      return p;
+      return (new SliceWorker(env, s, std::move(box), mask))->Start();
     });
   }
 
@@ -1276,10 +1140,7 @@ class ImageHandle : public Napi::ObjectWrap<ImageHandle> {
         throw Napi::Error::New(env, std::string("statistics of ") + dataTypeName(s->dataType) + " images are not supported (float and double only)");
       }
       Box box = parseBox(env, s->shape, info[0], info[1], env.Undefined(), false);
-      auto* w = new StatsWorker(env, s, std::move(box));
-      Napi::Promise p = w->Promise();
-      w->Queue();
-      return p;
+      return (new StatsWorker(env, s, std::move(box)))->Start();
     });
   }
 
@@ -1317,10 +1178,7 @@ class ImageHandle : public Napi::ObjectWrap<ImageHandle> {
         throw Napi::RangeError::New(env, "putSlice: the data has " + std::to_string(data.ElementLength()) + " values; a slice of shape " + positionText(shape) + " at " +
                                              positionText(blc) + " needs " + std::to_string(count) + (shp.empty() ? " (pass its shape as the third argument)" : ""));
       }
-      auto* w = new PutWorker(env, s, data, where, shape);
-      Napi::Promise p = w->Promise();
-      w->Queue();
-      return p;
+      return (new PutWorker(env, s, data, where, shape))->Start();
     });
   }
 
@@ -1446,7 +1304,7 @@ Napi::Value CreateImage(const Napi::CallbackInfo& info) {
 class FitsWorker : public PromiseWorker {
  public:
   FitsWorker(Napi::Env env, bool toFits, std::string image, std::string fits, bool overwrite)
-      : PromiseWorker(env, toFits ? image : fits), toFits_(toFits), image_(std::move(image)), fits_(std::move(fits)), overwrite_(overwrite) {}
+      : PromiseWorker(env, "jovial_casa.image", toFits ? image : fits), toFits_(toFits), image_(std::move(image)), fits_(std::move(fits)), overwrite_(overwrite) {}
 
  protected:
   void Run() override {
@@ -1493,7 +1351,6 @@ class FitsWorker : public PromiseWorker {
       if (!ok || !out) throw casacore::AipsError("converting to " + image_ + ": " + std::string(error));
     }
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
 
  private:
   bool toFits_;
@@ -1504,11 +1361,7 @@ class FitsWorker : public PromiseWorker {
 Napi::Value fitsConversion(const Napi::CallbackInfo& info, bool toFits) {
   Napi::Env env = info.Env();
   const char* fn = toFits ? "imageToFits" : "imageFromFits";
-  auto deferredError = [&](const std::string& msg) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(Napi::Error::New(env, msg).Value());
-    return d.Promise();
-  };
+  auto deferredError = [&](const std::string& msg) { return rejected(env, Napi::Error::New(env, msg)); };
   std::string first, second;
   try {
     first = pathArg(info, 0, fn, toFits ? "image" : "fits");
@@ -1523,10 +1376,7 @@ Napi::Value fitsConversion(const Napi::CallbackInfo& info, bool toFits) {
   }
   std::string image = toFits ? first : second, fits = toFits ? second : first;
   if (absoluteKey(image) == absoluteKey(fits)) return deferredError(first + ": the image and the FITS file are the same path");
-  auto* w = new FitsWorker(env, toFits, image, fits, overwrite);
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return (new FitsWorker(env, toFits, image, fits, overwrite))->Start();
 }
 
 Napi::Value ImageToFits(const Napi::CallbackInfo& info) { return fitsConversion(info, true); }

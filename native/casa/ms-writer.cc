@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "common.h"
+#include "promise-worker.h"
 
 namespace jovialcasa {
 
@@ -915,20 +916,6 @@ std::vector<std::string> subtablePaths(const std::string& table) {
   return out;
 }
 
-class Locks {
- public:
-  explicit Locks(const std::vector<std::string>& paths) {
-    std::vector<std::mutex*> ms;
-    for (const std::string& p : paths) ms.push_back(&tableMutex(p));
-    std::sort(ms.begin(), ms.end());
-    ms.erase(std::unique(ms.begin(), ms.end()), ms.end());
-    for (std::mutex* m : ms) held_.emplace_back(*m);
-  }
-
- private:
-  std::vector<std::unique_lock<std::mutex>> held_;
-};
-
 // What may stand at the target: nothing, or (with overwrite) a casacore table nobody in this
 // process has open.
 void checkTarget(const std::string& target, bool overwrite, const std::vector<std::string>& subtables) {
@@ -972,7 +959,7 @@ void moveIntoPlace(const std::string& made, const std::string& target, bool over
   std::vector<std::string> subtables = subtablePaths(target);
   std::vector<std::string> paths = subtables;
   paths.push_back(target);
-  Locks locks(paths);
+  TableLocks locks(paths);
   checkTarget(target, overwrite, subtables);
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(target, ec))) {
@@ -1005,91 +992,66 @@ std::string absolutePath(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // The worker
 
-class CreateMsWorker : public Napi::AsyncWorker {
+class CreateMsWorker : public jovial::PromiseWorker {
  public:
   CreateMsWorker(Napi::Env env, std::string path, MsSpec spec, bool overwrite)
-      : Napi::AsyncWorker(env, "jovial_casa.createMeasurementSet"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)),
-        target_(absolutePath(path_)),
-        spec_(std::move(spec)),
-        overwrite_(overwrite) {}
+      : PromiseWorker(env, "jovial_casa.createMeasurementSet", path), path_(std::move(path)), target_(absolutePath(path_)), spec_(std::move(spec)), overwrite_(overwrite) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      {
-        // Fail before writing anything when the target could not be replaced anyway.
-        std::vector<std::string> subtables = subtablePaths(target_);
-        std::vector<std::string> paths = subtables;
-        paths.push_back(target_);
-        Locks locks(paths);
-        checkTarget(target_, overwrite_, subtables);
-      }
-      Staging staging(target_);
-      if (spec_.fromScans) expandScans(spec_);
-      if (!spec_.rows.hasUvw && spec_.rows.size() > 0) UvwCalculator(spec_).fill(spec_.rows);
-      const std::string made = staging.path(fs::path(target_).filename().string());
-      {
-        std::lock_guard<std::mutex> lock(tableMutex(made));
-        writeMeasurementSet(made, spec_, spec_.rows);
-      }
-      moveIntoPlace(made, target_, overwrite_, staging);
-      nrows_ = spec_.rows.size();
-    } catch (const std::bad_alloc&) {
-      SetError(path_ + ": out of memory");
-    } catch (const std::exception& e) {
-      SetError(path_ + ": " + e.what());
-    } catch (...) {
-      SetError(path_ + ": unknown error");
+ protected:
+  void Run() override {
+    {
+      // Fail before writing anything when the target could not be replaced anyway.
+      std::vector<std::string> subtables = subtablePaths(target_);
+      std::vector<std::string> paths = subtables;
+      paths.push_back(target_);
+      TableLocks locks(paths);
+      checkTarget(target_, overwrite_, subtables);
     }
+    Staging staging(target_);
+    if (spec_.fromScans) expandScans(spec_);
+    if (!spec_.rows.hasUvw && spec_.rows.size() > 0) UvwCalculator(spec_).fill(spec_.rows);
+    const std::string made = staging.path(fs::path(target_).filename().string());
+    {
+      std::lock_guard<std::mutex> lock(tableMutex(made));
+      writeMeasurementSet(made, spec_, spec_.rows);
+    }
+    moveIntoPlace(made, target_, overwrite_, staging);
+    nrows_ = spec_.rows.size();
   }
 
-  void OnOK() override {
-    Napi::Object result = Napi::Object::New(Env());
-    result.Set("path", Napi::String::New(Env(), path_));
-    result.Set("nrows", Napi::Number::New(Env(), static_cast<double>(nrows_)));
-    deferred_.Resolve(result);
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("path", Napi::String::New(env, path_));
+    result.Set("nrows", Napi::Number::New(env, static_cast<double>(nrows_)));
+    return result;
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::string path_, target_;
   MsSpec spec_;
   bool overwrite_;
   uint64_t nrows_ = 0;
 };
 
-Napi::Promise rejectWith(Napi::Env env, const Napi::Error& e) {
-  auto d = Napi::Promise::Deferred::New(env);
-  d.Reject(e.Value());
-  return d.Promise();
-}
-
 Napi::Value CreateMeasurementSet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString() || info[0].As<Napi::String>().Utf8Value().empty()) {
-    return rejectWith(env, Napi::TypeError::New(env, "createMeasurementSet: path must be a non-empty string"));
+    return rejected(env, Napi::TypeError::New(env, "createMeasurementSet: path must be a non-empty string"));
   }
   const std::string path = info[0].As<Napi::String>().Utf8Value();
-  MsSpec spec;
-  bool overwrite = false;
-  try {
-    spec = readSpec(info.Length() > 1 ? info[1] : env.Undefined());
-    if (info.Length() > 2 && !absent(info[2])) overwrite = boolAt(objectAt(info[2], "options").Get("overwrite"), "options.overwrite", false);
-  } catch (const SpecError& e) {
-    const std::string message = path + ": " + e.message;
-    if (e.range) return rejectWith(env, Napi::RangeError::New(env, message));
-    return rejectWith(env, Napi::TypeError::New(env, message));
-  } catch (const Napi::Error& e) {
-    return rejectWith(env, e);
-  }
-  auto* worker = new CreateMsWorker(env, path, std::move(spec), overwrite);
-  Napi::Promise p = worker->Promise();
-  worker->Queue();
-  return p;
+  return promised(env, path, [&]() -> Napi::Value {
+    MsSpec spec;
+    bool overwrite = false;
+    try {
+      spec = readSpec(info.Length() > 1 ? info[1] : env.Undefined());
+      if (info.Length() > 2 && !absent(info[2])) overwrite = boolAt(objectAt(info[2], "options").Get("overwrite"), "options.overwrite", false);
+    } catch (const SpecError& e) {
+      const std::string message = path + ": " + e.message;
+      if (e.range) throw Napi::RangeError::New(env, message);
+      throw Napi::TypeError::New(env, message);
+    }
+    return (new CreateMsWorker(env, path, std::move(spec), overwrite))->Start();
+  });
 }
 
 }  // namespace

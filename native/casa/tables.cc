@@ -28,8 +28,6 @@
 #include <casacore/tables/Tables/TableRecord.h>
 #include <casacore/tables/Tables/TableUtil.h>
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -47,7 +45,9 @@
 #include <variant>
 #include <vector>
 
+#include "buffer-pool.h"
 #include "common.h"
+#include "promise-worker.h"
 
 namespace jovialcasa {
 
@@ -57,25 +57,6 @@ using namespace casacore;  // JavaScript types are always written Napi::...
 
 // ---------------------------------------------------------------------------------------------
 // Locks
-
-std::vector<std::mutex*> mutexesFor(const std::vector<std::string>& paths) {
-  std::vector<std::mutex*> ms;
-  for (const auto& p : paths) ms.push_back(&tableMutex(p));
-  std::sort(ms.begin(), ms.end());
-  ms.erase(std::unique(ms.begin(), ms.end()), ms.end());
-  return ms;
-}
-
-class Locks {
- public:
-  explicit Locks(const std::vector<std::mutex*>& ms) {
-    held_.reserve(ms.size());
-    for (std::mutex* m : ms) held_.emplace_back(*m);
-  }
-
- private:
-  std::vector<std::unique_lock<std::mutex>> held_;
-};
 
 class TaqlLock {
  public:
@@ -102,7 +83,7 @@ struct OpenTable {
 
   ~OpenTable() {
     if (table.isNull()) return;
-    Locks locks(mutexes);
+    TableLocks locks(mutexes);
     table = Table();
   }
 };
@@ -214,133 +195,13 @@ using AnyArray = std::variant<Array<Bool>, Array<uChar>, Array<Short>, Array<uSh
                               Array<Float>, Array<Double>, Array<Complex>, Array<DComplex>, Array<String>>;
 
 // ---------------------------------------------------------------------------------------------
-// Buffers handed to JavaScript without a copy. Big ones are 2 MiB-aligned with transparent huge pages
-// (this VM is slow to fault in fresh 4 KiB pages), and when JavaScript lets one go it is kept for the
-// next read of the same size (memory touched before fills at memory speed; numpy gets the same from
-// malloc, which reuses a freed array at once).
-
-constexpr size_t kHugePage = size_t(2) << 20;
-constexpr size_t kPoolLimit = size_t(1) << 30;
-
-struct Pool {
-  std::mutex mutex;
-  std::vector<std::pair<size_t, void*>> free;  // (capacity, data)
-  size_t total = 0;
-};
-
-Pool& pool() {
-  static Pool* p = new Pool();
-  return *p;
-}
-
-size_t roundedSize(size_t n) { return n >= kHugePage ? (n + kHugePage - 1) / kHugePage * kHugePage : n; }
-
-// A big buffer of at least `rounded` bytes; `capacity` gets its real size. A pooled one up to twice
-// the size will do (a TaQL selection read after the whole column reuses the column's buffer). A new
-// one is faulted in at once: touched up front it costs ~1 ms per 8 MiB here, while faulting it page
-// by page under casacore's reads cost ~10 ms more (measured on getColumn of a million doubles).
-void* allocateBig(size_t rounded, size_t& capacity) {
-  Pool& p = pool();
-  std::vector<void*> others;
-  {
-    std::lock_guard<std::mutex> lock(p.mutex);
-    auto best = p.free.end();
-    for (auto it = p.free.begin(); it != p.free.end(); ++it) {
-      if (it->first >= rounded && it->first <= 2 * rounded && (best == p.free.end() || it->first < best->first)) best = it;
-    }
-    if (best != p.free.end()) {
-      void* data = best->second;
-      capacity = best->first;
-      p.total -= best->first;
-      p.free.erase(best);
-      return data;
-    }
-    // None that fits: give the others back, so the pool never holds what a new buffer needs.
-    for (auto& f : p.free) others.push_back(f.second);
-    p.free.clear();
-    p.total = 0;
-  }
-  for (void* o : others) std::free(o);
-  void* data = std::aligned_alloc(kHugePage, rounded);
-  if (data) {
-    madvise(data, rounded, MADV_HUGEPAGE);
-    std::memset(data, 0, rounded);
-    capacity = rounded;
-  }
-  return data;
-}
-
-// `capacity`: the size allocated (Buffer::capacity), not the size used.
-void releaseBuffer(void* data, size_t capacity) {
-  if (!data) return;
-  if (capacity >= kHugePage) {
-    Pool& p = pool();
-    std::lock_guard<std::mutex> lock(p.mutex);
-    if (p.total + capacity <= kPoolLimit) {
-      p.free.emplace_back(capacity, data);
-      p.total += capacity;
-      return;
-    }
-  }
-  std::free(data);
-}
-
-struct Buffer {
-  void* data = nullptr;
-  size_t bytes = 0;     // used
-  size_t capacity = 0;  // allocated (given back to releaseBuffer)
-
-  Buffer() = default;
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  Buffer(Buffer&& o) noexcept : data(o.data), bytes(o.bytes), capacity(o.capacity) { o.data = nullptr, o.bytes = 0, o.capacity = 0; }
-  Buffer& operator=(Buffer&& o) noexcept {
-    if (this != &o) {
-      releaseBuffer(data, capacity);
-      data = o.data, bytes = o.bytes, capacity = o.capacity;
-      o.data = nullptr, o.bytes = 0, o.capacity = 0;
-    }
-    return *this;
-  }
-  ~Buffer() { releaseBuffer(data, capacity); }
-
-  void allocate(size_t n) {
-    releaseBuffer(data, capacity);
-    data = nullptr, bytes = 0, capacity = 0;
-    if (n == 0) return;
-    const size_t rounded = roundedSize(n);
-    size_t cap = n;
-    data = rounded >= kHugePage ? allocateBig(rounded, cap) : std::malloc(n);
-    if (!data) throw std::runtime_error("out of memory allocating " + std::to_string(n) + " bytes");
-    bytes = n;
-    capacity = cap;
-  }
-};
+// Typed arrays
 
 Napi::Value typedArray(Napi::Env env, napi_typedarray_type type, size_t length, Napi::ArrayBuffer ab) {
   napi_value out;
   napi_status status = napi_create_typedarray(env, type, length, ab, 0, &out);
   NAPI_THROW_IF_FAILED(env, status, Napi::Value());
   return Napi::Value(env, out);
-}
-
-// The buffer becomes an external ArrayBuffer (of the bytes used), freed when collected.
-Napi::ArrayBuffer takeBuffer(Napi::Env env, Buffer& b) {
-  if (b.bytes == 0) return Napi::ArrayBuffer::New(env, 0);
-  void* data = b.data;
-  const size_t bytes = b.bytes;
-  auto* hint = new size_t(b.capacity);
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
-      env, data, bytes,
-      [](Napi::Env e, void* p, size_t* capacity) {
-        Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(*capacity));
-        releaseBuffer(p, *capacity);
-        delete capacity;
-      },
-      hint);
-  b.data = nullptr, b.bytes = 0, b.capacity = 0;
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(*hint));
-  return ab;
 }
 
 Napi::Array shapeToJs(Napi::Env env, const std::vector<int64_t>& shape) {
@@ -662,12 +523,6 @@ void checkRow(const Table& t, int64_t row) {
   if (row < 0 || row >= n) throw std::out_of_range("row " + std::to_string(row) + " is out of range: the table has " + std::to_string(n) + " rows");
 }
 
-Napi::Promise rejected(Napi::Env env, const Napi::Error& e) {
-  auto d = Napi::Promise::Deferred::New(env);
-  d.Reject(e.Value());
-  return d.Promise();
-}
-
 // ---------------------------------------------------------------------------------------------
 // getColumn
 
@@ -675,7 +530,9 @@ struct ColumnResult {
   DataType type = TpOther;
   std::vector<int64_t> shape;  // [nrow] or [nrow, ...cell]
   size_t nelements = 0;
-  Buffer buffer;  // numeric values
+  // Numeric values, in memory from the buffer pool (native/common/buffer-pool.h), handed to
+  // JavaScript without a copy.
+  jovial::PooledBuffer buffer;
   Array<Bool> bools;
   Array<String> strings;
   std::vector<TableRecord> records;
@@ -690,7 +547,7 @@ void readDense(ColumnResult& r, const IPosition& casaShape, Read&& read) {
   if constexpr (Kind<T>::numeric) {
     r.buffer.allocate(r.nelements * sizeof(T));
     if (r.nelements == 0) return;
-    T* data = static_cast<T*>(r.buffer.data);
+    T* data = static_cast<T*>(r.buffer.data());
     Array<T> array(casaShape, data, SHARE);
     read(array);
     if (array.data() != data) {  // casacore replaced the storage: copy back
@@ -777,7 +634,7 @@ Napi::Value columnResultToJs(Napi::Env env, ColumnResult& r) {
     dispatchType(r.type, [&](auto tag) {
       using T = decltype(tag);
       if constexpr (Kind<T>::numeric) {
-        o.Set("values", typedArray(env, Kind<T>::typed, r.nelements * Kind<T>::components, takeBuffer(env, r.buffer)));
+        o.Set("values", typedArray(env, Kind<T>::typed, r.nelements * Kind<T>::components, r.buffer.toArrayBuffer(env)));
       }
     });
   }
@@ -786,67 +643,53 @@ Napi::Value columnResultToJs(Napi::Env env, ColumnResult& r) {
   return o;
 }
 
-class GetColumnWorker : public Napi::AsyncWorker {
+class GetColumnWorker : public jovial::PromiseWorker {
  public:
   GetColumnWorker(Napi::Env env, TablePtr table, std::string path, std::string column, int64_t start, int64_t nrow, int64_t incr)
-      : Napi::AsyncWorker(env, "jovial_casa.getColumn"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        table_(std::move(table)),
-        path_(std::move(path)),
-        column_(std::move(column)),
-        start_(start),
-        nrow_(nrow),
-        incr_(incr) {}
+      : PromiseWorker(env, "jovial_casa.getColumn", path), table_(std::move(table)), column_(std::move(column)), start_(start), nrow_(nrow), incr_(incr) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
+ protected:
+  void Run() override {
     try {
-      Locks locks(table_->mutexes);
-      const Table& t = table_->table;
-      checkColumn(t, column_);
-      const int64_t n = static_cast<int64_t>(t.nrow());
-      if (incr_ < 1) throw std::out_of_range("rowIncr must be at least 1 (got " + std::to_string(incr_) + ")");
-      if (start_ < 0 || start_ > n) throw std::out_of_range("startRow " + std::to_string(start_) + " is out of range: the table has " + std::to_string(n) + " rows");
-      int64_t span = nrow_;
-      if (span == -1) {
-        span = n - start_;
-      } else if (span < 0 || start_ + span > n) {
-        throw std::out_of_range("rows [" + std::to_string(start_) + ", " + std::to_string(start_ + span) + ") are out of range: the table has " + std::to_string(n) + " rows");
-      }
-      const rownr_t count = span == 0 ? 0 : static_cast<rownr_t>((span - 1) / incr_ + 1);
-      const ColumnDesc& cd = t.tableDesc().columnDesc(column_);
-      result_.type = cd.dataType();
-      if (result_.type == TpRecord && cd.isScalar()) {
-        ScalarColumn<TableRecord> col(t, column_);
-        for (rownr_t i = 0; i < count; i++) result_.records.push_back(col(start_ + i * incr_));
-        result_.shape = {static_cast<int64_t>(count)};
-        return;
-      }
-      dispatchType(result_.type, [&](auto tag) {
-        readColumn<decltype(tag)>(result_, t, column_, cd.isScalar(), static_cast<rownr_t>(start_), count, static_cast<rownr_t>(incr_));
-      });
+      read();
+    } catch (const jovial::OutOfMemory& e) {
+      throw std::runtime_error("out of memory reading column '" + column_ + "' (" + e.what() + ")");
     } catch (const std::bad_alloc&) {
-      SetError(path_ + ": out of memory reading column '" + column_ + "'");
-    } catch (const std::exception& e) {
-      SetError(path_ + ": " + e.what());
+      throw std::runtime_error("out of memory reading column '" + column_ + "'");
     }
   }
 
-  void OnOK() override {
-    try {
-      deferred_.Resolve(columnResultToJs(Env(), result_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+  void read() {
+    TableLocks locks(table_->mutexes);
+    const Table& t = table_->table;
+    checkColumn(t, column_);
+    const int64_t n = static_cast<int64_t>(t.nrow());
+    if (incr_ < 1) throw std::out_of_range("rowIncr must be at least 1 (got " + std::to_string(incr_) + ")");
+    if (start_ < 0 || start_ > n) throw std::out_of_range("startRow " + std::to_string(start_) + " is out of range: the table has " + std::to_string(n) + " rows");
+    int64_t span = nrow_;
+    if (span == -1) {
+      span = n - start_;
+    } else if (span < 0 || start_ + span > n) {
+      throw std::out_of_range("rows [" + std::to_string(start_) + ", " + std::to_string(start_ + span) + ") are out of range: the table has " + std::to_string(n) + " rows");
     }
+    const rownr_t count = span == 0 ? 0 : static_cast<rownr_t>((span - 1) / incr_ + 1);
+    const ColumnDesc& cd = t.tableDesc().columnDesc(column_);
+    result_.type = cd.dataType();
+    if (result_.type == TpRecord && cd.isScalar()) {
+      ScalarColumn<TableRecord> col(t, column_);
+      for (rownr_t i = 0; i < count; i++) result_.records.push_back(col(start_ + i * incr_));
+      result_.shape = {static_cast<int64_t>(count)};
+      return;
+    }
+    dispatchType(result_.type, [&](auto tag) {
+      readColumn<decltype(tag)>(result_, t, column_, cd.isScalar(), static_cast<rownr_t>(start_), count, static_cast<rownr_t>(incr_));
+    });
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Value Result(Napi::Env env) override { return columnResultToJs(env, result_); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   TablePtr table_;  // keeps the table open while the worker runs, even if the handle is closed
-  std::string path_;
   std::string column_;
   int64_t start_, nrow_, incr_;
   ColumnResult result_;
@@ -902,7 +745,7 @@ class TableHandle : public Napi::ObjectWrap<TableHandle> {
     Napi::Env env = info.Env();
     const TablePtr& t = live(env);
     return guarded(env, path_, [&]() -> Napi::Value {
-      Locks locks(t->mutexes);
+      TableLocks locks(t->mutexes);
       return Napi::Number::New(env, static_cast<double>(t->table.nrow()));
     });
   }
@@ -911,7 +754,7 @@ class TableHandle : public Napi::ObjectWrap<TableHandle> {
     Napi::Env env = info.Env();
     const TablePtr& t = live(env);
     return guarded(env, path_, [&]() -> Napi::Value {
-      Locks locks(t->mutexes);
+      TableLocks locks(t->mutexes);
       Vector<String> names = t->table.tableDesc().columnNames();
       Napi::Array out = Napi::Array::New(env, names.size());
       for (uint32_t i = 0; i < names.size(); i++) out.Set(i, Napi::String::New(env, names[i]));
@@ -924,7 +767,7 @@ class TableHandle : public Napi::ObjectWrap<TableHandle> {
     const std::string name = stringArg(info, 0, "describeColumn(name: string)");
     const TablePtr& t = live(env);
     return guarded(env, path_, [&]() -> Napi::Value {
-      Locks locks(t->mutexes);
+      TableLocks locks(t->mutexes);
       checkColumn(t->table, name);
       // The actual description: fixed shapes the data manager knows (as python-casacore's getcoldesc).
       TableDesc desc = t->table.actualTableDesc();
@@ -951,7 +794,7 @@ class TableHandle : public Napi::ObjectWrap<TableHandle> {
     Napi::Env env = info.Env();
     const TablePtr& t = live(env);
     return guarded(env, path_, [&]() -> Napi::Value {
-      Locks locks(t->mutexes);
+      TableLocks locks(t->mutexes);
       return recordToJs(env, t->table.keywordSet());
     });
   }
@@ -959,18 +802,13 @@ class TableHandle : public Napi::ObjectWrap<TableHandle> {
   Napi::Value GetColumn(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const char* usage = "getColumn(name: string, startRow?: integer, nrow?: integer, rowIncr?: integer)";
-    try {
+    return promised(env, path_, [&]() -> Napi::Value {
       const std::string name = stringArg(info, 0, usage);
       const int64_t start = intArg(info, 1, 0, usage);
       const int64_t nrow = intArg(info, 2, -1, usage);
       const int64_t incr = intArg(info, 3, 1, usage);
-      auto* worker = new GetColumnWorker(env, live(env), path_, name, start, nrow, incr);
-      Napi::Promise p = worker->Promise();
-      worker->Queue();
-      return p;
-    } catch (const Napi::Error& e) {
-      return rejected(env, e);
-    }
+      return (new GetColumnWorker(env, live(env), path_, name, start, nrow, incr))->Start();
+    });
   }
 
   Napi::Value GetCell(const Napi::CallbackInfo& info) {
@@ -981,7 +819,7 @@ class TableHandle : public Napi::ObjectWrap<TableHandle> {
     const int64_t row = intArg(info, 1, 0, usage);
     const TablePtr& t = live(env);
     return guarded(env, path_, [&]() -> Napi::Value {
-      Locks locks(t->mutexes);
+      TableLocks locks(t->mutexes);
       const Table& table = t->table;
       checkColumn(table, name);
       checkRow(table, row);
@@ -1017,7 +855,7 @@ class TableHandle : public Napi::ObjectWrap<TableHandle> {
     const TablePtr& t = live(env);
     if (!writable_) throw Napi::Error::New(env, path_ + ": the table is not writable (open it with { writable: true })");
     guarded(env, path_, [&]() {
-      Locks locks(t->mutexes);
+      TableLocks locks(t->mutexes);
       Table& table = t->table;
       checkColumn(table, name);
       checkRow(table, row);
@@ -1105,7 +943,7 @@ Napi::Value OpenTableFn(const Napi::CallbackInfo& info) {
         throw;
       }
     }
-    open->mutexes = mutexesFor(parts);
+    open->mutexes = tableMutexes(parts);
     init.table = std::move(open);
   });
   return TableHandle::Make(env, std::move(init));
@@ -1221,14 +1059,12 @@ Napi::Value calcToJs(Napi::Env env, const CalcResult& r) {
   return o;
 }
 
-class TaqlWorker : public Napi::AsyncWorker {
+class TaqlWorker : public jovial::PromiseWorker {
  public:
-  TaqlWorker(Napi::Env env, std::string command)
-      : Napi::AsyncWorker(env, "jovial_casa.taql"), deferred_(Napi::Promise::Deferred::New(env)), command_(std::move(command)) {}
+  TaqlWorker(Napi::Env env, std::string command) : PromiseWorker(env, "jovial_casa.taql", contextOf(command)), command_(std::move(command)) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
+ protected:
+  void Run() override {
     try {
       std::shared_ptr<OpenTable> made;
       std::vector<std::string> parts;
@@ -1251,17 +1087,17 @@ class TaqlWorker : public Napi::AsyncWorker {
         }
       }
       if (made) {
-        made->mutexes = mutexesFor(parts);
+        made->mutexes = tableMutexes(parts);
         table_ = std::move(made);
       }
     } catch (const std::bad_alloc&) {
-      SetError(context() + ": out of memory");
+      throw;
     } catch (const std::exception& e) {
-      SetError(context() + ": " + cause(e.what()));
+      throw std::runtime_error(cause(e.what()));
     }
   }
 
-  std::string context() const { return command_.find_first_not_of(" \t\n") == std::string::npos ? "empty TaQL command" : command_; }
+  static std::string contextOf(const std::string& command) { return command.find_first_not_of(" \t\n") == std::string::npos ? "empty TaQL command" : command; }
 
   // casacore repeats the command ("Error in TaQL command: '<command>'\n  <cause>"): keep the cause.
   static std::string cause(const std::string& what) {
@@ -1272,22 +1108,12 @@ class TaqlWorker : public Napi::AsyncWorker {
     return start == std::string::npos ? what : what.substr(start);
   }
 
-  void OnOK() override {
-    try {
-      if (table_) {
-        deferred_.Resolve(TableHandle::Make(Env(), {std::move(table_), path_, writable_}));
-      } else {
-        deferred_.Resolve(calcToJs(Env(), calc_));
-      }
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
+  Napi::Value Result(Napi::Env env) override {
+    if (table_) return TableHandle::Make(env, {std::move(table_), path_, writable_});
+    return calcToJs(env, calc_);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
   std::string command_;
   TablePtr table_;
   std::string path_;
@@ -1297,15 +1123,10 @@ class TaqlWorker : public Napi::AsyncWorker {
 
 Napi::Value TaqlFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return promised(env, "taql", [&]() -> Napi::Value {
     const std::string command = stringArg(info, 0, "taql(command: string)");
-    auto* worker = new TaqlWorker(env, command);
-    Napi::Promise p = worker->Promise();
-    worker->Queue();
-    return p;
-  } catch (const Napi::Error& e) {
-    return rejected(env, e);
-  }
+    return (new TaqlWorker(env, command))->Start();
+  });
 }
 
 }  // namespace

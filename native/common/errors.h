@@ -11,6 +11,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace jovial {
 
@@ -90,6 +91,12 @@ auto guarded(Napi::Env env, const std::string& context, F&& body, JsErrors js = 
     const std::string cause = currentCause(&status, &name);
     throw makeError(env, inContext(context, cause), status, name);
   }
+}
+
+// guarded() that also puts the context in front of the JavaScript errors of the body (bad arguments).
+template <typename F>
+auto withContext(Napi::Env env, const std::string& context, F&& body) -> decltype(body()) {
+  return guarded(env, context, std::forward<F>(body), JsErrors::kWithContext);
 }
 
 // A function for JavaScript whose C++ exceptions become Errors (with no context: the caller's
