@@ -8,6 +8,7 @@
 // loop. Nothing allocates JavaScript values while holding that mutex: a GC finalizer may run during
 // any allocation and destroy another handle of the same path, which takes the mutex.
 #pragma once
+
 #include <napi.h>
 
 #include <casacore/casa/Arrays/IPosition.h>
