@@ -31,6 +31,7 @@ export { checkCancelled, progress, type Progress } from "./common/progress.js";
 export { escapeHtml } from "./common/html.js";
 export { csvField, toCsv } from "./common/csv.js";
 export { jsonReplacer, toJson } from "./common/json.js";
+export { mulberry32, type Random } from "./common/random.js";
 export { cellSignal, notebook, type NotebookContext } from "./common/notebook.js";
 // Also at "smoothy/pipeline" and "smoothy/regions"; BullMQ loads only for a run on Redis.
 export * from "./pipeline/index.js";

@@ -1,9 +1,6 @@
-/** A small deterministic generator (mulberry32) for fuzz tests, so a failure can be replayed from its seed. */
+/** The tests' fuzzing draws from smoothy's one seeded generator, so a failure can be replayed from its seed. */
+import { mulberry32 } from "smoothy";
+
 export function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed).next;
 }

@@ -5,6 +5,7 @@
  * FITS. The truth of every cube comes back with its path.
  */
 import path from "node:path";
+import { mulberry32 } from "../common/random.js";
 import { writeImage } from "../fits/write.js";
 
 export interface SyntheticSource {
@@ -24,18 +25,8 @@ export interface SyntheticCube {
   sources: SyntheticSource[];
 }
 
-/** A small multiplicative congruential generator: the same archive for the same seed, everywhere. */
-function generator(seed: number): () => number {
-  let s = (Math.abs(Math.floor(seed)) % 2147483646) + 1;
-  return () => {
-    s = (s * 16807) % 2147483647;
-    return s / 2147483647;
-  };
-}
-
 export async function writeSyntheticArchive(dir: string, count: number, options: { seed?: number; sizes?: number[]; channels?: number[] } = {}): Promise<SyntheticCube[]> {
-  const random = generator(options.seed ?? 1);
-  const gauss = () => Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
+  const { next: random, normal: gauss } = mulberry32(options.seed ?? 1);
   const sizes = options.sizes ?? [48, 64, 80];
   const channels = options.channels ?? [32, 48, 64];
   const cubes: SyntheticCube[] = [];

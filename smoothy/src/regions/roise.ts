@@ -20,7 +20,7 @@
 import type { Cube, Image } from "../data/products.js";
 import { progress } from "../common/progress.js";
 import { gms, GmsWorkspace } from "./gms.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "../common/random.js";
 import { channelRanges, spectralSketch, type Layout } from "./sketch.js";
 
 export interface FindRegionsOptions {

@@ -4,7 +4,7 @@
  * isolated channels, dilation), the sum of filtered random spectra, and the channel ranges read from
  * it with ACALib's loop, quirks included.
  */
-import type { Random } from "./random.js";
+import type { Random } from "../common/random.js";
 
 /** Scratch buffers of the filter, reused from spectrum to spectrum. */
 export class LineFilter {
