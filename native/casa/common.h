@@ -1,6 +1,8 @@
-// Shared pieces of the casacore binding (addon jovial_casa). Each area registers its functions from
-// its own file: images.cc and measures.cc, tables.cc (tables and TaQL), ms-writer.cc (new
-// MeasurementSets), logging.cc.
+// Shared pieces of the casacore binding (addon jovial_casa): the per-table mutexes, the error
+// wrapper. Each area has a header of its own and registers its functions from one file: images.h
+// (images-*.cc; initImages in images-open.cc), tables.h (table-*.cc and taql.cc; initTables in
+// table-handle.cc), ms-writer.h (ms-*.cc; initMsWriter in ms-create.cc), measures.cc, logging.cc;
+// values.h converts casacore's values to JavaScript and back for all of them.
 // The JavaScript-facing contract is casa-bridge/src/native.ts: keep both in step.
 #pragma once
 
