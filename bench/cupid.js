@@ -51,7 +51,7 @@ function crowdedCube([nx, ny, nz], count) {
         for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(nx, cx + r); x++)
           data[(z * ny + y) * nx + x] += peak * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2) / (2 * s * s));
   }
-  return new Cube({ data, shape: [nx, ny, nz], axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
+  return new Cube({ data, shape: [nx, ny, nz], unit: "K", source: "generated", header: new Header([]) });
 }
 
 const rows = [];

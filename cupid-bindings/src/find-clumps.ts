@@ -67,9 +67,9 @@ function worldColumns(product: Image | Cube | Spectrum | undefined, result: Nati
   for (const what of ["Cen", "Peak"] as const) {
     const pixel = product.shape.map((_, a) => Float64Array.from(result.columns[`${what}${a + 1}`] as Float64Array, (c) => c - 0.5));
     const values = product.pixelToWorldValues(...pixel);
-    product.worldAxes.forEach((w, a) => {
-      const name = `${wcs.ctype[w].split("-")[0].trim() || `WORLD${a + 1}`}_${what.toLowerCase()}`;
-      world[name] = values[a];
+    values.forEach((axis, w) => {
+      const name = `${wcs.ctype[w].split("-")[0].trim() || `WORLD${w + 1}`}_${what.toLowerCase()}`;
+      world[name] = axis;
       units[name] = wcs.worldAxisUnits[w];
     });
   }

@@ -32,8 +32,8 @@ function field(shape: number[], sources: Source[], noise = 0.05, seed = 7): Floa
   return data;
 }
 
-const image = (data: Float32Array | Float64Array, shape: number[]) => new Image({ data, shape, axes: [0, 1], wcsAxes: 2, unit: "K", source: "generated", header: new Header([]) });
-const cube = (data: Float32Array | Float64Array, shape: number[]) => new Cube({ data, shape, axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
+const image = (data: Float32Array | Float64Array, shape: number[]) => new Image({ data, shape, unit: "K", source: "generated", header: new Header([]) });
+const cube = (data: Float32Array | Float64Array, shape: number[]) => new Cube({ data, shape, unit: "K", source: "generated", header: new Header([]) });
 const col = (r: { catalogue: { column(n: string): unknown } }, n: string) => r.catalogue.column(n) as Float64Array;
 
 test("a 3-D cube: every method finds the three sources, centroids within half a pixel", async () => {

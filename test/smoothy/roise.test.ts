@@ -95,7 +95,7 @@ async function fitsCube(name: string, shape: [number, number, number], data: Flo
 }
 
 function bareCube(shape: [number, number, number], data: Float32Array): Cube {
-  return new Cube({ data, shape, axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
+  return new Cube({ data, shape, unit: "K", source: "generated", header: new Header([]) });
 }
 
 // Three sources on 100 × 100 × 41: an elongated one at 30°, a round one in the same channels, and a

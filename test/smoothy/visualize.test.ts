@@ -88,7 +88,7 @@ test("a big cube's view stays under 2.5 MB; a standalone page carries its librar
   const [nx, ny, nz] = [300, 300, 240];
   const data = new Float32Array(nx * ny * nz);
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.37) + (i % 977 === 0 ? 50 : 0);
-  const cube = new Cube({ data, shape: [nx, ny, nz], axes: [0, 1, 2], wcsAxes: 3, unit: "K", source: "generated", header: new Header([]) });
+  const cube = new Cube({ data, shape: [nx, ny, nz], unit: "K", source: "generated", header: new Header([]) });
   const view = await visualize(cube);
   const html = (displayBundle(view) as Record<string, string>)["text/html"];
   assert.ok(html.length < 2.5e6, `${(html.length / 1e6).toFixed(2)} MB`);

@@ -17,8 +17,8 @@ function rows(p: Product): Array<[string, string]> {
   if (p.beam) out.push(["beam", `${(p.beam.bmaj * 3600).toPrecision(3)}″ × ${(p.beam.bmin * 3600).toPrecision(3)}″, PA ${p.beam.bpa.toFixed(1)}°${perChannel(p)}`]);
   const wcs = p.wcs;
   if (wcs?.hasCelestial) {
-    const lng = p.worldAxes.indexOf(wcs.axes.lng),
-      lat = p.worldAxes.indexOf(wcs.axes.lat);
+    const lng = wcs.pixelAxisOf(wcs.axes.lng),
+      lat = wcs.pixelAxisOf(wcs.axes.lat);
     if (lng >= 0 && lat >= 0) {
       // The four corners of the celestial plane, at the first pixel of any other axis.
       const corners = [
@@ -37,7 +37,7 @@ function rows(p: Product): Array<[string, string]> {
       const ra = ctype.startsWith("RA");
       out.push([
         ra ? "RA, Dec" : `${wcs.ctype[wcs.axes.lng].split("-")[0]}, ${wcs.ctype[wcs.axes.lat].split("-")[0]}`,
-        `${range(world[lng], ra ? formatRa : (v) => `${v.toFixed(4)}°`)}; ${range(world[lat], ra ? formatDec : (v) => `${v.toFixed(4)}°`)}`,
+        `${range(world[wcs.axes.lng], ra ? formatRa : (v) => `${v.toFixed(4)}°`)}; ${range(world[wcs.axes.lat], ra ? formatDec : (v) => `${v.toFixed(4)}°`)}`,
       ]);
     }
   }

@@ -66,13 +66,13 @@ export function productOf(input: { header: Header; data: PixelArray; shape: numb
   } catch {
     wcs = undefined; // an image with no usable WCS is still an image
   }
+  // Squeezed axes (a Stokes axis of length 1) are held at their one pixel.
+  if (wcs && axes.length < fullShape.length) wcs = wcs.slice(fullShape.map((n) => (n > 1 ? null : 0)));
   const unit = typeof header.get("BUNIT") === "string" ? normalizeUnit(String(header.get("BUNIT"))) : "";
   const init: ProductInit = {
     data: asFloat(input.data),
     shape: axes.map((a) => fullShape[a]),
     wcs,
-    axes,
-    wcsAxes: wcs?.naxis ?? fullShape.length,
     unit,
     beam: beamOf(header) ?? beams?.[Math.floor(beams.length / 2)],
     beams,

@@ -6,6 +6,7 @@
  */
 import type { Header } from "../header/header.js";
 import type { WCS } from "../wcs/wcs.js";
+import type { AxisSlice } from "../wcs/slice.js";
 import { jyPerBeamToKelvin, type Beam } from "./beam.js";
 import { convertSpectral, DISPLAY_UNIT, lineKind, spectralKind, spectralScale, SPECTRAL_UNIT, type SpectralKind } from "./spectral.js";
 import { INSPECT, KIND, kindOf } from "../common/kinds.js";
@@ -21,12 +22,11 @@ export interface ProductInit {
   data: Values;
   /** Non-degenerate axis lengths, FITS order. */
   shape: number[];
-  /** The HDU's WCS, over all its axes (degenerate ones included), if it has one. */
+  /**
+   * The WCS of this product's own axes, if it has one: the HDU's, sliced to them (a squeezed Stokes
+   * axis held at its pixel, a moment map's spectral axis dropped, a cut-out's start applied).
+   */
   wcs?: WCS;
-  /** For each of this product's axes, the index of the WCS axis it is; the others are held at pixel 0. */
-  axes: number[];
-  /** Axis count of the full WCS. */
-  wcsAxes: number;
   unit: string;
   beam?: Beam;
   /** Per-channel beams (Cube only), from a BEAMS table. */
@@ -34,8 +34,6 @@ export interface ProductInit {
   header: Header;
   /** Where it came from, for messages: "file.fits[0]". */
   source: string;
-  /** Where this product's pixel 0 lies in the HDU's pixels, per axis (after a cut-out); 0 if absent. */
-  offset?: number[];
 }
 
 export abstract class Product {
@@ -104,43 +102,35 @@ export abstract class Product {
   }
 
   /**
-   * World coordinates of pixels given per axis of this product (0-based), one array per product axis,
-   * as APE 14's low-level `pixel_to_world_values`. Axes the product does not have (a squeezed Stokes
-   * axis, a moment map's spectral axis) are taken at their pixel 0.
+   * World coordinates of pixels given per axis of this product (0-based), one array per world axis
+   * of its WCS (APE 14's low-level `pixel_to_world_values`).
    */
   pixelToWorldValues(...pixel: ArrayLike<number>[]): Float64Array[] {
-    if (!this.wcs) throw new Error(`${this.source} has no WCS`);
     if (pixel.length !== this.shape.length) throw new RangeError(`${this.kind} has ${this.shape.length} axes, got ${pixel.length} coordinate arrays`);
-    const n = pixel[0]?.length ?? 0;
-    const full = Array.from({ length: this.init.wcsAxes }, () => new Float64Array(n));
-    const offset = this.init.offset;
-    this.init.axes.forEach((wcsAxis, i) => full[wcsAxis].set(Array.from(pixel[i], (p) => p + (offset?.[i] ?? 0))));
-    const world = this.wcs.pixelToWorldValues(...full);
-    return this.init.axes.map((a) => world[a]);
+    return this.requireWcs().pixelToWorldValues(...pixel);
   }
 
-  /** The inverse: 0-based pixels of this product for world values given per product axis. */
+  /** The inverse: 0-based pixels of this product for world values given per world axis of its WCS. */
   worldToPixelValues(...world: ArrayLike<number>[]): Float64Array[] {
-    if (!this.wcs) throw new Error(`${this.source} has no WCS`);
-    if (world.length !== this.shape.length) throw new RangeError(`${this.kind} has ${this.shape.length} axes, got ${world.length} coordinate arrays`);
-    const n = world[0]?.length ?? 0;
-    const anchor = this.wcs.pixelToWorldValues(...Array.from({ length: this.init.wcsAxes }, () => [0]));
-    const full = anchor.map((w) => new Float64Array(n).fill(w[0]));
-    this.init.axes.forEach((wcsAxis, i) => full[wcsAxis].set(Array.from(world[i])));
-    const pixel = this.wcs.worldToPixelValues(...full);
-    const offset = this.init.offset;
-    return this.init.axes.map((a, i) => pixel[a].map((p) => p - (offset?.[i] ?? 0)));
+    const wcs = this.requireWcs();
+    if (world.length !== wcs.worldNDim) throw new RangeError(`${this.source}'s WCS has ${wcs.worldNDim} world axes, got ${world.length} coordinate arrays`);
+    return wcs.worldToPixelValues(...world);
   }
 
-  /** For each axis of this product, the index of the WCS axis it is. */
-  get worldAxes(): readonly number[] {
-    return this.init.axes;
+  private requireWcs(): WCS {
+    if (!this.wcs) throw new Error(`${this.source} has no WCS`);
+    return this.wcs;
+  }
+
+  /** This product's WCS sliced further (one entry per axis; see `WCS.slice`), for a product made from it. */
+  protected slicedWcs(slices: readonly AxisSlice[]): WCS | undefined {
+    return this.wcs?.slice(slices);
   }
 
   /** The index of the spectral axis among this product's axes, or -1. */
   get spectralAxis(): number {
-    if (!this.wcs) return -1;
-    return this.init.axes.indexOf(this.wcs.axes.spec);
+    if (!this.wcs || this.wcs.axes.spec < 0) return -1;
+    return this.wcs.pixelAxisOf(this.wcs.axes.spec);
   }
 
   /**
@@ -151,9 +141,9 @@ export abstract class Product {
     const axis = this.spectralAxis;
     if (axis < 0 || !this.wcs) throw new Error(`${this.source} has no spectral axis`);
     const n = this.shape[axis];
-    const pixel = this.shape.map((_, i) => new Float64Array(n).fill(0));
+    const pixel = this.shape.map(() => new Float64Array(n).fill(0));
     pixel[axis] = Float64Array.from({ length: n }, (_, k) => k);
-    const values = this.pixelToWorldValues(...pixel)[axis];
+    const values = this.pixelToWorldValues(...pixel)[this.wcs.axes.spec];
     const native = spectralKind(this.wcs.ctype[this.wcs.axes.spec]);
     if (!native) throw new Error(`${this.source}: spectral axis ${this.wcs.ctype[this.wcs.axes.spec]} is not one of FREQ, VRAD, VOPT, WAVE`);
     return convertSpectral(values, native, kind ?? native, { restfrq: this.wcs.restfrq, restwav: this.wcs.restwav });
@@ -171,11 +161,6 @@ export abstract class Product {
   /** SI unit of spectral values of a kind. */
   static spectralUnit(kind: SpectralKind): string {
     return SPECTRAL_UNIT[kind];
-  }
-
-  /** The offsets of the axes kept (for products with fewer axes than this one). */
-  protected keptOffsets(keep: (axis: number) => boolean): number[] | undefined {
-    return this.init.offset?.filter((_, a) => keep(a));
   }
 
   toJSON(): Record<string, unknown> {
@@ -231,8 +216,7 @@ export class Cube extends Product {
       ...this.init,
       data: out,
       shape: [n],
-      axes: [this.init.axes[spec]],
-      offset: this.keptOffsets((a) => a === spec),
+      wcs: this.slicedWcs(this.shape.map((_, a) => (a === ax ? x : a === ay ? y : null))),
       source: `${this.source} at (${x}, ${y})`,
     });
   }
@@ -259,8 +243,7 @@ export class Cube extends Product {
       ...this.init,
       data: out,
       shape: [out.length],
-      axes: [this.init.axes[spec]],
-      offset: this.keptOffsets((a) => a === spec),
+      wcs: this.slicedWcs(this.shape.map((_, a) => (a === spec ? null : 0))),
       source: `${this.source} summed over a region`,
     });
   }
@@ -280,8 +263,8 @@ export class Cube extends Product {
         for (let i = start[0]; i < end[0]; i++) out[o++] = this.data[base + i];
       }
     }
-    const offset = this.shape.map((_, a) => (this.init.offset?.[a] ?? 0) + start[a]);
-    return new Cube({ ...this.init, data: out, shape, offset, source: `${this.source}[${start.map((a, i) => `${a}:${end[i]}`).join(",")}]` });
+    const wcs = this.slicedWcs(start.map((s, a) => [s, end[a]]));
+    return new Cube({ ...this.init, data: out, shape, wcs, source: `${this.source}[${start.map((a, i) => `${a}:${end[i]}`).join(",")}]` });
   }
 
   /** The channels whose spectral coordinate (in `kind`, SI units) lies within [lo, hi]. */
@@ -332,10 +315,9 @@ export class Cube extends Product {
       alongAxis(this.data, this.shape, spec, (o, x, k) => (spread[o] += x * (v[k] - data[o]) ** 2), label);
       for (let o = 0; o < count; o++) data[o] = Math.sqrt(spread[o] / sum[o]);
     }
-    const axes = this.init.axes.filter((_, a) => a !== spec);
-    const offset = this.keptOffsets((a) => a !== spec);
+    const wcs = this.slicedWcs(this.shape.map((_, a) => (a === spec ? 0 : null)));
     const unit = order === 0 ? multiplyUnits(this.unit, spectralUnit) : normalizeUnit(spectralUnit);
-    return new Image({ ...this.init, data, shape, axes, offset, unit, source: `moment ${order} of ${this.source}` });
+    return new Image({ ...this.init, data, shape, wcs, unit, source: `moment ${order} of ${this.source}` });
   }
 
   /** Collapses an axis (default: the spectral one) with sum, mean, max, min or median of the finite values. */
@@ -347,8 +329,7 @@ export class Cube extends Product {
         ...this.init,
         data,
         shape,
-        axes: this.init.axes.filter((_, a) => a !== axis),
-        offset: this.keptOffsets((a) => a !== axis),
+        wcs: this.slicedWcs(this.shape.map((_, a) => (a === axis ? 0 : null))),
         source: `${operation} of ${this.source}`,
       });
     }
@@ -379,8 +360,7 @@ export class Cube extends Product {
       ...this.init,
       data,
       shape,
-      axes: this.init.axes.filter((_, a) => a !== axis),
-      offset: this.keptOffsets((a) => a !== axis),
+      wcs: this.slicedWcs(this.shape.map((_, a) => (a === axis ? 0 : null))),
       source: `${operation} of ${this.source}`,
     });
   }
@@ -395,10 +375,10 @@ export class Cube extends Product {
     if (!(channel >= 0 && channel < this.shape[spec])) throw new RangeError(`channel ${channel} is outside the cube's ${this.shape[spec]} channels`);
     const one = this.subcube(start, end);
     return new Image({
-      ...one.init,
+      ...this.init,
+      data: one.data,
       shape: this.shape.filter((_, a) => a !== spec),
-      axes: one.init.axes.filter((_, a) => a !== spec),
-      offset: one.keptOffsets((a) => a !== spec),
+      wcs: this.slicedWcs(this.shape.map((_, a) => (a === spec ? channel : null))),
       source: `channel ${channel} of ${this.source}`,
     });
   }

@@ -118,7 +118,7 @@ function channelAxisOf(cube: Cube, requested: number | undefined): number {
   if (!cube.wcs) return 2;
   const axis = cube.spectralAxis;
   if (axis >= 0) return axis;
-  const ctypes = cube.worldAxes.map((a) => cube.wcs!.ctype[a] || "(none)").join(", ");
+  const ctypes = cube.wcs.ctype.map((c) => c || "(none)").join(", ");
   throw new Error(
     `findRegions: ${cube.source} has a WCS without a spectral axis (CTYPE FREQ, VRAD, VOPT or WAVE; its axes are ${ctypes}): pass { spectralAxis } to name the channel axis`,
   );
@@ -252,9 +252,7 @@ function celestial(image: Image, x: number[], y: number[]): [Float64Array, Float
   const wcs = image.wcs;
   if (!wcs || x.length === 0) return [nan(), nan()];
   const { lng, lat } = wcs.axes;
-  const ilng = image.worldAxes.indexOf(lng),
-    ilat = image.worldAxes.indexOf(lat);
-  if (ilng < 0 || ilat < 0) return [nan(), nan()];
+  if (lng < 0 || lat < 0) return [nan(), nan()];
   const world = image.pixelToWorldValues(x, y);
-  return [world[ilng], world[ilat]];
+  return [world[lng], world[lat]];
 }

@@ -54,16 +54,19 @@ function celestialTicks(image: Image, axis: 0 | 1, n: number, factor: number): {
   const px = tickvals.map((t) => (axis === 0 ? t : (nx - 1) / 2));
   const py = tickvals.map((t) => (axis === 1 ? t : (ny - 1) / 2));
   const world = image.pixelToWorldValues(px, py);
-  const ctype = wcs.ctype[image.worldAxes[axis]].toUpperCase();
+  const worldAxis = wcs.worldAxisOf(axis);
+  if (worldAxis < 0) return undefined;
+  const ctype = wcs.ctype[worldAxis].toUpperCase();
   const format = ctype.startsWith("RA") ? formatRa : ctype.startsWith("DEC") ? formatDec : (v: number) => `${v.toFixed(3)}°`;
-  return { tickvals: tickvals.map((t) => t / factor), ticktext: Array.from(world[axis], (v) => format(v)) };
+  return { tickvals: tickvals.map((t) => t / factor), ticktext: Array.from(world[worldAxis], (v) => format(v)) };
 }
 
 const LEGEND_LEVELS = 8;
 
 /** "RA", "Dec", "GLON"... as astropy's WCSAxes labels them, from the axis' CTYPE. */
 function axisTitle(image: Image, axis: 0 | 1): string {
-  const name = image.wcs!.ctype[image.worldAxes[axis]].split("-")[0].trim();
+  const wcs = image.wcs!;
+  const name = (wcs.ctype[wcs.worldAxisOf(axis)] ?? "").split("-")[0].trim();
   return (
     ({ RA: "RA", DEC: "Dec", GLON: "Galactic longitude", GLAT: "Galactic latitude", ELON: "Ecliptic longitude", ELAT: "Ecliptic latitude" } as Record<string, string>)[
       name.toUpperCase()
