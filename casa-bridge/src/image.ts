@@ -6,7 +6,7 @@
  */
 import { cellSignal, productOf, type Beam, type Product } from "smoothy";
 import { fitsHeader } from "./fits-header.js";
-import { casa, type CoordinateSystemJson, type NativeBeam, type ImageHandle, type ImageStatistics, type PixelArray } from "./native.js";
+import { casa, type CasaRecord, type CoordinateSystemJson, type NativeBeam, type ImageHandle, type ImageStatistics, type PixelArray } from "./native.js";
 
 export interface Box {
   /** Bottom-left corner, 0-based, per axis (default 0). */
@@ -58,7 +58,8 @@ export class CasaImage {
   maskNames(): string[] {
     return this.handle.maskNames();
   }
-  miscInfo(): Record<string, unknown> {
+  /** The image's misc info (int64 values as bigints). */
+  miscInfo(): CasaRecord {
     return this.handle.miscInfo();
   }
   history(): string[] {

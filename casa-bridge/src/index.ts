@@ -22,7 +22,7 @@ export {
 } from "./measurement-set.js";
 export { convertDirection, convertEpoch, convertFrequency, frequencyToVelocity, velocityToFrequency, observatories, type Frame } from "./measures.js";
 export { fitsCards, fitsHeader } from "./fits-header.js";
-export type { ColumnData, ColumnDescription, CoordinateJson, CoordinateSystemJson, ImageStatistics } from "./native.js";
+export type { CalcResult, CasaRecord, CasaScalar, CellData, ColumnData, ColumnDescription, Complex, CoordinateJson, CoordinateSystemJson, ImageStatistics } from "./native.js";
 
 /** Sends casacore's log messages to `logger` (priority, origin, message), or silences them (null, the default). */
 export function setCasaLogger(logger: ((priority: string, origin: string, message: string) => void) | null): void {

@@ -11,6 +11,27 @@ import { loadAddon } from "@jovial/native";
 
 export type PixelArray = Float32Array | Float64Array;
 
+/** A complex value (complex and dcomplex). */
+export interface Complex {
+  re: number;
+  im: number;
+}
+
+/**
+ * A casacore scalar, given alike wherever it appears (cells, CALC results, keywords, misc info): bool as a boolean; uchar,
+ * short, ushort, int, uint, float and double as numbers; int64 as a bigint, always (exact, where a number rounds beyond
+ * 2^53, and of one type whatever the value); string; complex and dcomplex as { re, im }.
+ */
+export type CasaScalar = boolean | number | bigint | string | Complex;
+
+/**
+ * A casacore record (table and column keywords, image misc info) as a plain object: scalars, arrays as arrays of scalars
+ * (1-D) or { values, shape } (more axes, axis 0 fastest), sub-records as objects, subtables as "Table: <path>".
+ */
+export interface CasaRecord {
+  [name: string]: CasaScalar | CasaScalar[] | { values: CasaScalar[]; shape: number[] } | CasaRecord | null;
+}
+
 export interface CoordinateJson {
   type: "direction" | "spectral" | "stokes" | "linear" | "tabular";
   /** The image's pixel axes this coordinate covers, and its world axes. */
@@ -83,7 +104,7 @@ export interface ImageHandle {
   beams(): { single: NativeBeam | null; perPlane: NativeBeam[] | null; nchan: number; nstokes: number };
   maskNames(): string[];
   defaultMask(): string;
-  miscInfo(): Record<string, unknown>;
+  miscInfo(): CasaRecord;
   history(): string[];
   /** Pixels of [blc, trc] (inclusive, 0-based) every inc, off the event loop, into a new typed array (axis 0 fastest). */
   getSlice(blc: number[], trc: number[], inc: number[]): Promise<PixelArray>;
@@ -117,7 +138,7 @@ export interface ColumnDescription {
   /** 0 for scalars; -1 for array columns whose cells may have any dimensionality. */
   ndim: number;
   comment: string;
-  keywords: Record<string, unknown>;
+  keywords: CasaRecord;
 }
 
 /** An array cell: its values (as in ColumnData) and casacore shape (axis 0 fastest). */
@@ -146,10 +167,15 @@ export interface ColumnData {
     | string[]
     | boolean[]
     | (CellData | null)[]
-    | Record<string, unknown>[];
+    | CasaRecord[];
   shape: number[];
   complex?: boolean;
   variableShape?: boolean;
+}
+
+/** A TaQL CALC's values: one per row (one for a constant expression). */
+export interface CalcResult {
+  values: (CasaScalar | CellData)[];
 }
 
 export interface TableHandle {
@@ -158,21 +184,15 @@ export interface TableHandle {
   nrows(): number;
   columnNames(): string[];
   describeColumn(name: string): ColumnDescription;
-  /**
-   * Table keywords as plain values: numbers (int64 too), strings, booleans, complex as { re, im }, 1-D arrays as arrays, more axes as
-   * { values, shape }, sub-records as objects, subtables as "Table: <path>".
-   */
-  keywords(): Record<string, unknown>;
+  /** The table's keywords (a CasaRecord: int64 values as bigints). */
+  keywords(): CasaRecord;
   /**
    * Rows [startRow, startRow + nrow) every rowIncr (nrow -1: to the end), off the event loop. Note: nrow spans rows, so
    * (0, 10, 2) gives 5 rows (python-casacore's getcol(name, 0, 10, 2) gives 10). Rows outside the table are an error, not clipped.
    */
   getColumn(name: string, startRow?: number, nrow?: number, rowIncr?: number): Promise<ColumnData>;
-  /**
-   * One cell: a number, a bigint (int64), a boolean, a string, { re, im } (complex), CellData for an array cell, null for an undefined
-   * array cell, an object for a record cell.
-   */
-  getCell(name: string, row: number): unknown;
+  /** One cell: a CasaScalar (int64 as a bigint), CellData for an array cell, null for an undefined array cell, a CasaRecord for a record cell. */
+  getCell(name: string, row: number): CasaScalar | CellData | CasaRecord | null;
   /**
    * Writes a scalar or array cell (read-write tables), converted to the column's type (integers must fit it): a number or bigint, a
    * boolean, a string, { re, im } or [re, im]; an array cell as { values, shape } or a bare typed or plain array (1-D), complex as an
@@ -330,10 +350,10 @@ export interface CasaAddon {
   /**
    * A TaQL command (casacore's default style: 1-based indices unless the command says `using style python`): a SELECT (or other
    * table result) gives a table (`path` a temporary name for results held in memory); a CALC gives { values }: one entry per row
-   * (one for a constant expression), scalars as numbers (TaQL's int64 too), booleans, strings or { re, im }, arrays as CellData.
+   * (one for a constant expression), scalars as CasaScalars (TaQL's integers are int64: bigints), arrays as CellData.
    * Runs off the event loop, and alone: every table's mutex is held while it runs.
    */
-  taql(command: string): Promise<TableHandle | { values: unknown[] }>;
+  taql(command: string): Promise<TableHandle | CalcResult>;
   /**
    * Measures. `frame` positions the conversion: epoch (MJD UTC days), observatory (a name casacore's
    * observatory table knows, e.g. "ALMA", "VLA") or position ([lon rad, lat rad, height m] ITRF), and

@@ -2,7 +2,7 @@
  * casacore tables: open read-only or read-write, column names, types, shapes and keywords, a column
  * or a range of rows into typed arrays (off the event loop), single cells, and TaQL.
  */
-import { casa, type ColumnData, type ColumnDescription, type TableHandle } from "./native.js";
+import { casa, type CalcResult, type CasaRecord, type CasaScalar, type CellData, type ColumnData, type ColumnDescription, type TableHandle } from "./native.js";
 import { escapeHtml } from "smoothy";
 
 export class CasaTable {
@@ -32,7 +32,8 @@ export class CasaTable {
   describeColumn(name: string): ColumnDescription {
     return this.handle.describeColumn(name);
   }
-  keywords(): Record<string, unknown> {
+  /** The table's keywords (int64 values as bigints). */
+  keywords(): CasaRecord {
     return this.handle.keywords();
   }
 
@@ -45,7 +46,8 @@ export class CasaTable {
     const span = options.nrow === undefined || options.nrow < 0 ? -1 : options.nrow === 0 ? 0 : (options.nrow - 1) * incr + 1;
     return this.handle.getColumn(name, options.start ?? 0, span, incr);
   }
-  getCell(name: string, row: number): unknown {
+  /** One cell (int64 as a bigint; an array cell as CellData, null when undefined). */
+  getCell(name: string, row: number): CasaScalar | CellData | CasaRecord | null {
     return this.handle.getCell(name, row);
   }
   putCell(name: string, row: number, value: unknown): void {
@@ -71,8 +73,8 @@ export class CasaTable {
   }
 }
 
-/** Runs a TaQL command: a table for SELECT and the like, the values for CALC. */
-export async function taql(command: string): Promise<CasaTable | { values: unknown[] }> {
+/** Runs a TaQL command: a table for SELECT and the like, the values for CALC (TaQL's integers as bigints). */
+export async function taql(command: string): Promise<CasaTable | CalcResult> {
   const result = await casa().taql(command);
-  return "values" in result && !("nrows" in result) ? (result as { values: unknown[] }) : CasaTable.wrap(result as TableHandle);
+  return "values" in result && !("nrows" in result) ? (result as CalcResult) : CasaTable.wrap(result as TableHandle);
 }

@@ -8,8 +8,6 @@
 
 #include <napi.h>
 
-#include <casacore/casa/Containers/RecordInterface.h>
-
 #include <mutex>
 #include <string>
 #include <vector>
@@ -29,10 +27,6 @@ std::mutex& taqlMutex();
 // the first time wait until unlockAllTables(), since the command may open any table.
 void lockAllTables();
 void unlockAllTables();
-
-// A casacore Record (table keywords, image misc info) as a plain JavaScript object: scalars, strings,
-// arrays as plain arrays (with their shape when more than 1-D), sub-records as objects.
-Napi::Value recordToJs(Napi::Env env, const casacore::RecordInterface& record);
 
 // The mutexes of these tables, once each, in address order; TableLocks holds them all.
 std::vector<std::mutex*> tableMutexes(const std::vector<std::string>& paths);

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "images.h"
+#include "values.h"
 
 namespace jovialcasa {
 namespace images {
@@ -137,7 +138,7 @@ class ImageHandle : public Napi::ObjectWrap<ImageHandle> {
         ImageLock lock(*s);
         record = visitAny(*s, [&](auto& img) { return casacore::TableRecord(img.miscInfo()); });
       }
-      return recordToJs(env, record);
+      return values::recordToJs(env, record);
     });
   }
 

@@ -97,15 +97,7 @@ CalcResult evaluate(const TableExprNode& node) {
   return r;
 }
 
-// CALC scalars: plain values (TaQL integers are int64: given as numbers here), complex as { re, im }.
-template <typename T>
-Napi::Value calcScalar(Napi::Env env, const T& v) {
-  if constexpr (std::is_same_v<T, Int64>)
-    return Napi::Number::New(env, static_cast<double>(v));
-  else
-    return scalarToJs(env, v);
-}
-
+// CALC values: scalars as cells give them (TaQL's integers are int64: BigInts), arrays as array cells.
 Napi::Value calcToJs(Napi::Env env, const CalcResult& r) {
   Napi::Array values;
   if (r.scalar) {
@@ -113,7 +105,7 @@ Napi::Value calcToJs(Napi::Env env, const CalcResult& r) {
         [env](const auto& a) {
           Napi::Array out = Napi::Array::New(env, a.nelements());
           uint32_t i = 0;
-          for (auto it = a.begin(); it != a.end(); ++it) out.Set(i++, calcScalar(env, *it));
+          for (auto it = a.begin(); it != a.end(); ++it) out.Set(i++, scalarToJs(env, *it));
           return out;
         },
         *r.values);

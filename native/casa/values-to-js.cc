@@ -1,4 +1,7 @@
 // casacore values to JavaScript values (values.h).
+#include <casacore/tables/Tables/TableAttr.h>
+#include <casacore/tables/Tables/TableRecord.h>
+
 #include <cstring>
 
 #include "values.h"
@@ -145,6 +148,113 @@ Napi::Value cellToJs(Napi::Env env, const Array<T>& a) {
 
 Napi::Value anyCellToJs(Napi::Env env, const AnyArray& a) {
   return std::visit([env](const auto& arr) { return cellToJs(env, arr); }, a);
+}
+
+namespace {
+
+// 1-D: a plain array; more axes: { values: plain array (axis 0 fastest), shape }.
+template <typename T>
+Napi::Value recordArrayToJs(Napi::Env env, const Array<T>& array) {
+  Napi::Array values = Napi::Array::New(env, array.nelements());
+  uint32_t i = 0;
+  for (auto it = array.begin(); it != array.end(); ++it) values.Set(i++, scalarToJs(env, *it));
+  if (array.ndim() <= 1) return values;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("values", values);
+  o.Set("shape", shapeToJs(env, shapeOf(array.shape())));
+  return o;
+}
+
+}  // namespace
+
+Napi::Value recordToJs(Napi::Env env, const RecordInterface& record) {
+  Napi::Object out = Napi::Object::New(env);
+  for (uInt i = 0; i < record.nfields(); i++) {
+    const RecordFieldId id(static_cast<Int>(i));
+    const std::string name = record.name(id);
+    Napi::Value v;
+    switch (record.type(i)) {
+      case TpBool:
+        v = scalarToJs(env, record.asBool(id));
+        break;
+      case TpUChar:
+        v = scalarToJs(env, record.asuChar(id));
+        break;
+      case TpShort:
+        v = scalarToJs(env, record.asShort(id));
+        break;
+      case TpInt:
+        v = scalarToJs(env, record.asInt(id));
+        break;
+      case TpUInt:
+        v = scalarToJs(env, record.asuInt(id));
+        break;
+      case TpInt64:
+        v = scalarToJs(env, record.asInt64(id));
+        break;
+      case TpFloat:
+        v = scalarToJs(env, record.asFloat(id));
+        break;
+      case TpDouble:
+        v = scalarToJs(env, record.asDouble(id));
+        break;
+      case TpComplex:
+        v = scalarToJs(env, record.asComplex(id));
+        break;
+      case TpDComplex:
+        v = scalarToJs(env, record.asDComplex(id));
+        break;
+      case TpString:
+        v = scalarToJs(env, record.asString(id));
+        break;
+      case TpArrayBool:
+        v = recordArrayToJs(env, record.asArrayBool(id));
+        break;
+      case TpArrayUChar:
+        v = recordArrayToJs(env, record.asArrayuChar(id));
+        break;
+      case TpArrayShort:
+        v = recordArrayToJs(env, record.asArrayShort(id));
+        break;
+      case TpArrayInt:
+        v = recordArrayToJs(env, record.asArrayInt(id));
+        break;
+      case TpArrayUInt:
+        v = recordArrayToJs(env, record.asArrayuInt(id));
+        break;
+      case TpArrayInt64:
+        v = recordArrayToJs(env, record.asArrayInt64(id));
+        break;
+      case TpArrayFloat:
+        v = recordArrayToJs(env, record.asArrayFloat(id));
+        break;
+      case TpArrayDouble:
+        v = recordArrayToJs(env, record.asArrayDouble(id));
+        break;
+      case TpArrayComplex:
+        v = recordArrayToJs(env, record.asArrayComplex(id));
+        break;
+      case TpArrayDComplex:
+        v = recordArrayToJs(env, record.asArrayDComplex(id));
+        break;
+      case TpArrayString:
+        v = recordArrayToJs(env, record.asArrayString(id));
+        break;
+      case TpRecord:
+        v = recordToJs(env, record.asRecord(id));
+        break;
+      case TpTable: {
+        const auto* tableRecord = dynamic_cast<const TableRecord*>(&record);
+        v = Napi::String::New(env, tableRecord ? "Table: " + tableRecord->tableAttributes(id).name() : std::string("Table"));
+        break;
+      }
+      default:
+        v = env.Null();
+        break;
+    }
+    out.Set(name, v);
+  }
+  return out;
 }
 
 #define JOVIAL_INSTANTIATE(T)                                             \

@@ -8,6 +8,7 @@
 #include <casacore/casa/Arrays/IPosition.h>
 #include <casacore/casa/BasicSL/Complex.h>
 #include <casacore/casa/BasicSL/String.h>
+#include <casacore/casa/Containers/RecordInterface.h>
 #include <casacore/casa/Utilities/DataType.h>
 
 #include <cstdint>
@@ -95,7 +96,10 @@ using AnyArray = std::variant<Array<Bool>, Array<uChar>, Array<Short>, Array<uSh
 #define JOVIAL_VALUE_TYPES(X) X(Bool) X(uChar) X(Short) X(uShort) X(Int) X(uInt) X(Int64) X(Float) X(Double) X(Complex) X(DComplex) X(String)
 
 // ---------------------------------------------------------------------------------------------
-// casacore values to JavaScript (values-to-js.cc)
+// casacore values to JavaScript (values-to-js.cc), for cells, columns, CALC results, table and
+// column keywords and images' misc info alike. One rule per type: booleans, numbers, strings,
+// complex as { re, im }, and Int64 as a BigInt, always (exact, and the same type whatever the
+// value: a Number would round above 2^53); int64 arrays are BigInt64Arrays in cells and columns.
 
 Napi::Value typedArray(Napi::Env env, napi_typedarray_type type, size_t length, Napi::ArrayBuffer ab);
 Napi::Array shapeToJs(Napi::Env env, const std::vector<int64_t>& shape);
@@ -121,6 +125,11 @@ Napi::Value elementsToJs(Napi::Env env, const Array<T>& a);
 template <typename T>
 Napi::Value cellToJs(Napi::Env env, const Array<T>& a);
 Napi::Value anyCellToJs(Napi::Env env, const AnyArray& a);
+
+// A casacore Record (table keywords, image misc info) as a plain JavaScript object: scalars as
+// above, arrays as plain arrays of them (with their shape, { values, shape }, when more than 1-D),
+// sub-records as objects, a table keyword as "Table: <path>" (not opened).
+Napi::Value recordToJs(Napi::Env env, const RecordInterface& record);
 
 // ---------------------------------------------------------------------------------------------
 // JavaScript values to casacore values (putCell; values-from-js.cc)
