@@ -174,7 +174,8 @@ void Objective::geometry(const Params& p) {
 }
 
 // modelAt and modelDerivs run for every pixel of every evaluation: inline,
-// so that the loops over the section keep them in their bodies.
+// as they were when defined in the class, so that the compiler may keep
+// them in the loops over the section (it does for modelAt).
 inline void Objective::modelAt(std::size_t i, const Params& p, double& expv, double& m) const {
   double x0 = coord[0][i] - p[2] - xmax[0];
   double em;
