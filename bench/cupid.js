@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Cube, Header, load } from "smoothy";
+import { Cube, Header, load, mulberry32 } from "smoothy";
 import { findClumps } from "cupid-bindings";
 import { writeReadmeSection } from "./readme-section.js";
 
@@ -35,12 +35,8 @@ async function median(fn, n) {
 /** A cube like a crowded molecular cloud: hundreds of Gaussian clumps of varied sizes, in noise 0.1. */
 function crowdedCube([nx, ny, nz], count) {
   const data = new Float32Array(nx * ny * nz);
-  let seed = 12345;
-  const uniform = () => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647;
-  };
-  for (let i = 0; i < data.length; i++) data[i] = 0.1 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const { next: uniform, normal } = mulberry32(12345);
+  for (let i = 0; i < data.length; i++) data[i] = 0.1 * normal();
   for (let k = 0; k < count; k++) {
     const [cx, cy, cz] = [uniform() * nx, uniform() * ny, uniform() * nz];
     const s = 1.2 + uniform() * 2.5,
