@@ -11,23 +11,20 @@
 #include <vector>
 
 #include "../cupid.h"
+#include "promise-worker.h"
 
 namespace {
 
-struct Progress {
+struct Report {
   double fraction;
   const char* stage;
 };
 
-class FindClumpsWorker : public Napi::AsyncProgressQueueWorker<Progress> {
+// The promise's errors are CUPID's own messages (the caller names the data), without a context.
+class FindClumpsWorker : public jovial::ProgressPromiseWorker<Report> {
  public:
-  FindClumpsWorker(Napi::Env env, Napi::TypedArray data, std::vector<std::size_t> dims, cupid::FindClumpsOptions options,
-                   Napi::Function onProgress, std::shared_ptr<std::atomic<bool>> cancel)
-      : Napi::AsyncProgressQueueWorker<Progress>(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        dims_(std::move(dims)),
-        options_(std::move(options)),
-        cancel_(std::move(cancel)) {
+  FindClumpsWorker(Napi::Env env, Napi::TypedArray data, std::vector<std::size_t> dims, cupid::FindClumpsOptions options, Napi::Function onProgress)
+      : ProgressPromiseWorker(env, "jovial_cupid.findClumps", ""), dims_(std::move(dims)), options_(std::move(options)) {
     data_ = Napi::Persistent(data.As<Napi::Object>());
     float32_ = data.TypedArrayType() == napi_float32_array;
     raw_ = static_cast<const uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
@@ -35,9 +32,7 @@ class FindClumpsWorker : public Napi::AsyncProgressQueueWorker<Progress> {
     if (!onProgress.IsEmpty()) progress_ = Napi::Persistent(onProgress);
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute(const ExecutionProgress& progress) override {
+  void Run(const Progress& progress) override {
     try {
       cupid::Array array;
       array.ndim = static_cast<int>(dims_.size());
@@ -53,32 +48,31 @@ class FindClumpsWorker : public Napi::AsyncProgressQueueWorker<Progress> {
         for (std::size_t i = 0; i < count_; ++i) array.data[i] = d[i];
       }
       cupid::Control control;
-      control.cancel = cancel_.get();
+      control.cancel = CancelFlag().get();
       control.progress = [&progress](double fraction, const char* stage) {
-        Progress p{fraction, stage};
+        Report p{fraction, stage};
         progress.Send(&p, 1);
       };
       auto started = std::chrono::steady_clock::now();
       result_ = cupid::findClumps(array, options_, control);
       seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     } catch (const cupid::Cancelled&) {
-      SetError("cancelled");
-    } catch (const cupid::Error& e) {
-      SetError(e.what());
+      throw jovial::Cancelled();
+    } catch (const cupid::Error&) {
+      throw;
     } catch (const std::bad_alloc&) {
-      SetError("out of memory finding clumps in " + std::to_string(count_) + " pixels");
+      throw jovial::OutOfMemory("out of memory finding clumps in " + std::to_string(count_) + " pixels");
     } catch (const std::exception& e) {
-      SetError(std::string("internal error: ") + e.what());
+      throw std::runtime_error(std::string("internal error: ") + e.what());
     }
   }
 
-  void OnProgress(const Progress* p, size_t n) override {
+  void OnProgress(const Report* p, size_t n) override {
     if (progress_.IsEmpty()) return;
     for (size_t i = 0; i < n; ++i) progress_.Call({Napi::Number::New(Env(), p[i].fraction), Napi::String::New(Env(), p[i].stage ? p[i].stage : "")});
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     const auto& r = result_;
     out.Set("ndim", r.ndim);
@@ -123,13 +117,10 @@ class FindClumpsWorker : public Napi::AsyncProgressQueueWorker<Progress> {
     out.Set("nRejectedBadPixels", r.nRejectedBadPixels);
     out.Set("nRejectedBeamSpatial", r.nRejectedBeamSpatial);
     out.Set("nRejectedBeamSpectral", r.nRejectedBeamSpectral);
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
   Napi::ObjectReference data_;
   Napi::FunctionReference progress_;
   const uint8_t* raw_ = nullptr;
@@ -137,7 +128,6 @@ class FindClumpsWorker : public Napi::AsyncProgressQueueWorker<Progress> {
   bool float32_ = true;
   std::vector<std::size_t> dims_;
   cupid::FindClumpsOptions options_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
   cupid::FindClumpsResult result_;
   double seconds_ = 0;
 };
@@ -189,14 +179,13 @@ Napi::Value FindClumps(const Napi::CallbackInfo& info) {
   if (opts.Get("deconv").IsBoolean()) options.deconv = opts.Get("deconv").As<Napi::Boolean>().Value();
   if (opts.Get("backoff").IsBoolean()) options.backoff = opts.Get("backoff").As<Napi::Boolean>().Value() ? 1 : 0;
   if (opts.Get("velax").IsNumber()) options.velax = opts.Get("velax").As<Napi::Number>().Int32Value();
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
   Napi::Function onProgress = info.Length() > 3 && info[3].IsFunction() ? info[3].As<Napi::Function>() : Napi::Function();
-  auto* worker = new FindClumpsWorker(env, data, dims, std::move(options), onProgress, cancel);
-  Napi::Object job = Napi::Object::New(env);
-  job.Set("promise", worker->Promise());
+  auto* worker = new FindClumpsWorker(env, data, dims, std::move(options), onProgress);
   // The flag outlives the worker: cancelling a finished job is harmless.
+  auto cancel = worker->CancelFlag();
+  Napi::Object job = Napi::Object::New(env);
   job.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo&) { cancel->store(true); }));
-  worker->Queue();
+  job.Set("promise", worker->Start());
   return job;
 }
 
