@@ -20,6 +20,7 @@ struct Pool {
   std::mutex mutex;
   std::vector<Block> idle;
   size_t idleBytes = 0;
+  int freshFills = 0;  // new mappings being filled (PooledBuffer between allocate and hand-off)
 };
 
 Pool& pool() {
@@ -27,19 +28,10 @@ Pool& pool() {
   return *p;
 }
 
-size_t capacityFor(size_t bytes) { return bytes >= kHugePage ? (bytes + kHugePage - 1) / kHugePage * kHugePage : bytes; }
-
-// A fresh mapping, 2 MiB-aligned: mapped a huge page longer, and the ends beyond the alignment cut off.
+// A fresh anonymous mapping that asks for transparent huge pages, as numpy's big arrays do.
 void* mapHuge(size_t capacity) {
-  const size_t length = capacity + kHugePage;
-  void* raw = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) throw OutOfMemory("cannot map " + std::to_string(capacity) + " bytes: " + std::strerror(errno));
-  const uintptr_t start = reinterpret_cast<uintptr_t>(raw);
-  const uintptr_t aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
-  if (aligned > start) munmap(raw, aligned - start);
-  const uintptr_t end = start + length, used = aligned + capacity;
-  if (end > used) munmap(reinterpret_cast<void*>(used), end - used);
-  void* p = reinterpret_cast<void*>(aligned);
+  void* p = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw OutOfMemory("cannot map " + std::to_string(capacity) + " bytes: " + std::strerror(errno));
   madvise(p, capacity, MADV_HUGEPAGE);
   return p;
 }
@@ -57,7 +49,7 @@ void freeBlock(const Block& b) {
 
 Block takeBlock(size_t bytes) {
   if (bytes == 0) bytes = 1;
-  const size_t need = capacityFor(bytes);
+  const size_t need = bytes;
   if (need >= kMinPooled) {
     Pool& p = pool();
     std::vector<Block> others;
@@ -80,6 +72,7 @@ Block takeBlock(size_t bytes) {
   }
   Block b;
   b.capacity = need;
+  b.fresh = true;
   if (need >= kHugePage) {
     b.data = mapHuge(need);
   } else {
@@ -91,10 +84,11 @@ Block takeBlock(size_t bytes) {
 
 void giveBlock(Block b) {
   if (!b.data) return;
+  b.fresh = false;
   if (b.capacity >= kMinPooled) {
     Pool& p = pool();
     std::lock_guard<std::mutex> lock(p.mutex);
-    if (p.idleBytes + b.capacity <= kIdleLimit) {
+    if ((b.capacity < kHugePage || p.freshFills == 0) && p.idleBytes + b.capacity <= kIdleLimit) {
       p.idle.push_back(b);
       p.idleBytes += b.capacity;
       return;
@@ -106,8 +100,8 @@ void giveBlock(Block b) {
 PooledBuffer& PooledBuffer::operator=(PooledBuffer&& o) noexcept {
   if (this != &o) {
     reset();
-    block_ = o.block_, size_ = o.size_;
-    o.block_ = Block(), o.size_ = 0;
+    block_ = o.block_, size_ = o.size_, filling_ = o.filling_;
+    o.block_ = Block(), o.size_ = 0, o.filling_ = false;
   }
   return *this;
 }
@@ -117,9 +111,24 @@ void PooledBuffer::allocate(size_t bytes) {
   if (bytes == 0) return;
   block_ = takeBlock(bytes);
   size_ = bytes;
+  if (block_.fresh && block_.capacity >= kHugePage) {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.freshFills++;
+    filling_ = true;
+  }
+}
+
+void PooledBuffer::filled() {
+  if (!filling_) return;
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  p.freshFills--;
+  filling_ = false;
 }
 
 void PooledBuffer::reset() {
+  filled();
   giveBlock(block_);
   block_ = Block();
   size_ = 0;
@@ -133,6 +142,7 @@ void finalizeBlock(napi_env, void* data, void* hint) { giveBlock(Block{data, rei
 }  // namespace
 
 Napi::ArrayBuffer PooledBuffer::toArrayBuffer(Napi::Env env) {
+  filled();
   if (size_ == 0) return Napi::ArrayBuffer::New(env, 0);
   napi_value value;
   napi_status status = napi_create_external_arraybuffer(env, block_.data, size_, finalizeBlock, reinterpret_cast<void*>(static_cast<uintptr_t>(block_.capacity)), &value);

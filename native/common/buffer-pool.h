@@ -11,11 +11,16 @@
 //   it. A plane gets the previous plane's block, a cube the previous cube's, and a TaQL selection read
 //   after the whole column it comes from reuses the column's buffer.
 // - Given back before growing: when no idle block fits a request of kMinPooled or more, every idle
-//   block is freed before a new one is made, so idle memory never adds to what the new block needs.
-// - Huge pages: blocks of kHugePage (2 MiB) and more are anonymous mappings, 2 MiB-aligned and
-//   rounded up to whole huge pages, with MADV_HUGEPAGE: one page fault per 2 MiB instead of per 4 KiB
-//   (about 3x faster on fresh memory). Smaller blocks come from malloc; under kMinPooled they are
-//   never kept (malloc reuses those at once anyway).
+//   block is freed before a new one is made; and a mapping (see below) that comes back while a new
+//   mapping is being filled (a PooledBuffer, until handed to JavaScript) is unmapped rather than
+//   kept. So idle mappings never sit beside memory being faulted in: the new mapping's faults get
+//   the pages just freed, where pages the VM has not touched lately cost ~3 ms per MiB (a cube's
+//   whole reads took 7x longer while the previous cube's block, which the GC returns a read late,
+//   waited idle here). Small blocks are kept all the same: freeing them to malloc gains nothing.
+// - Huge pages: blocks of kHugePage (2 MiB) and more are anonymous mappings with MADV_HUGEPAGE, as
+//   numpy's are: one page fault per 2 MiB instead of per 4 KiB (about 3x faster on fresh memory).
+//   Smaller blocks come from malloc; under kMinPooled they are never kept (malloc reuses those at
+//   once anyway).
 // - Not reported to V8 again: V8 already counts every ArrayBuffer's bytes, external ones included,
 //   as external memory (its ArrayBufferSweeper does), which is what makes the GC collect them and
 //   so refill the pool. Reporting them a second time (AdjustExternalMemory, as io and tables once
@@ -38,6 +43,7 @@ constexpr size_t kIdleLimit = size_t(2) << 30;
 struct Block {
   void* data = nullptr;
   size_t capacity = 0;  // what was allocated, at least what was asked for
+  bool fresh = false;   // made for this request (its pages not faulted in yet), not reused
 };
 
 // At least `bytes` bytes (0 is taken as 1); throws OutOfMemory (errors.h).
@@ -45,14 +51,14 @@ Block takeBlock(size_t bytes);
 void giveBlock(Block block);
 
 // A block owned by C++ (a worker fills it): back to the pool when destroyed, unless handed to
-// JavaScript first.
+// JavaScript first. A fresh mapping counts as being filled until then.
 class PooledBuffer {
  public:
   PooledBuffer() = default;
   explicit PooledBuffer(size_t bytes) { allocate(bytes); }
   PooledBuffer(const PooledBuffer&) = delete;
   PooledBuffer& operator=(const PooledBuffer&) = delete;
-  PooledBuffer(PooledBuffer&& o) noexcept : block_(o.block_), size_(o.size_) { o.block_ = Block(), o.size_ = 0; }
+  PooledBuffer(PooledBuffer&& o) noexcept : block_(o.block_), size_(o.size_), filling_(o.filling_) { o.block_ = Block(), o.size_ = 0, o.filling_ = false; }
   PooledBuffer& operator=(PooledBuffer&& o) noexcept;
   ~PooledBuffer() { reset(); }
 
@@ -68,8 +74,11 @@ class PooledBuffer {
   Napi::ArrayBuffer toArrayBuffer(Napi::Env env);
 
  private:
+  void filled();
+
   Block block_;
   size_t size_ = 0;
+  bool filling_ = false;
 };
 
 }  // namespace jovial
