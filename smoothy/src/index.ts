@@ -46,3 +46,7 @@ export {
   type RegionColumn,
   type RegionsTable,
 } from "./regions/index.js";
+// Bounded-memory passes over images and cubes bigger than memory.
+export { memoryBudget, setMemoryBudget, MemoryBudgetError, formatBytes } from "./stream/budget.js";
+export { forEachChunk, readChunks, type ChunkPlace, type FloatChunk, type PassOptions } from "./stream/pass.js";
+export { streamStatistics, type StreamStatistics, type StatisticsOptions } from "./stream/statistics.js";
